@@ -1,0 +1,1 @@
+"""The interpreter core: sans-I/O (stdlib, lxml and QuickJS only)."""
