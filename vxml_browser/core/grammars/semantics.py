@@ -1,0 +1,184 @@
+"""Semantic Interpretation for Speech Recognition (SISR 1.0) over a parse's events.
+
+Each rule invocation gets a rule variable ``out``; tags run in order with ``out``, ``rules``
+and ``meta`` in scope (SISR §6.1-§6.4). A rule in which no tag ran takes ``rules.latest()``
+if it referenced rules, else the text it matched (SISR §6.3, default assignment). The root
+rule's ``out`` is the interpretation. ``semantics/1.0-literals`` tags (SISR §7) and the
+Python values of generated grammars are evaluated in Python; script tags run in QuickJS
+with a time limit, and a runaway or failing script is a ``GrammarError``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import quickjs
+
+from .matcher import EV_ENTER, EV_EXIT, EV_TAG, EV_TOKEN, Program
+from .nodes import LITERAL_FORMAT, GrammarError
+
+SCRIPT_TIME_LIMIT = 1.0
+SCRIPT_MEMORY_LIMIT = 16 * 1024 * 1024
+_UNSET = object()
+_SWI_RULE = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def literal_value(text: str) -> str:
+    """The value of a ``semantics/1.0-literals`` tag: its text, trimmed (SISR §7)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return text
+
+
+def swi_to_sisr(script: str) -> str:
+    """Rewrite older ``$ = ...`` / ``$x`` tag scripts to SISR ``out`` / ``rules.x`` (cheap subset)."""
+    script = script.replace("$$", "rules.latest()")
+    script = _SWI_RULE.sub(r"rules.\1", script)
+    return re.sub(r"\$(?![\w{])", "out", script)
+
+
+def _python_eval(prog: Program, events: list[tuple[int, Any]], tokens: list[str]) -> Any:
+    frames: list[list[Any]] = []  # [start, out, latest, tagged]
+    pos = 0
+    result: Any = None
+    tags = prog.tags
+    for kind, arg in events:
+        if kind == EV_TOKEN:
+            pos += 1
+        elif kind == EV_ENTER:
+            frames.append([pos, _UNSET, _UNSET, False])
+        elif kind == EV_TAG:
+            tag = tags[arg]
+            frame = frames[-1]
+            frame[1] = tag.value if tag.native else literal_value(tag.text)
+            frame[3] = True
+        else:
+            start, out, latest, tagged = frames.pop()
+            if not tagged:
+                out = latest if latest is not _UNSET else " ".join(tokens[start:pos])
+            if frames:
+                frames[-1][2] = out
+            else:
+                result = out
+    return result
+
+
+_DRIVER = r"""
+var __labels = %(labels)s;
+function __mkrules() {
+  var r = {};
+  Object.defineProperty(r, 'latest', {value: function () { return r.__latest; }, enumerable: false});
+  Object.defineProperty(r, '__latest', {value: undefined, writable: true, enumerable: false});
+  return r;
+}
+function __mkmeta(frame) {
+  var m = {};
+  Object.defineProperty(m, 'current', {value: function () {
+    return {text: __toks.slice(frame.start, __pos).join(' '), score: 1.0}; }, enumerable: false});
+  Object.defineProperty(m, 'latest', {value: function () { return m.__latest; }, enumerable: false});
+  Object.defineProperty(m, '__latest', {value: undefined, writable: true, enumerable: false});
+  return m;
+}
+var __toks = [], __pos = 0;
+function __run(evs, toks) {
+  var ev = JSON.parse(evs);
+  __toks = JSON.parse(toks); __pos = 0;
+  var frames = [], result;
+  for (var i = 0; i < ev.length; i += 2) {
+    var kind = ev[i], arg = ev[i + 1], f;
+    if (kind === 0) { __pos++; }
+    else if (kind === 1) {
+      f = {start: __pos, label: arg, tagged: false, has: false, latest: undefined};
+      f.scope = {out: {}, rules: __mkrules(), meta: null};
+      f.scope.meta = __mkmeta(f);
+      frames.push(f);
+    } else if (kind === 3) {
+      f = frames[frames.length - 1];
+      f.tagged = true;
+      __tags[arg](f.scope);
+    } else {
+      f = frames.pop();
+      var out = f.tagged ? f.scope.out : (f.has ? f.latest : __toks.slice(f.start, __pos).join(' '));
+      if (frames.length) {
+        var p = frames[frames.length - 1], name = __labels[f.label];
+        p.has = true; p.latest = out;
+        p.scope.rules[name] = out; p.scope.rules.__latest = out;
+        var mt = {text: __toks.slice(f.start, __pos).join(' '), score: 1.0};
+        p.scope.meta[name] = mt; p.scope.meta.__latest = mt;
+      } else { result = out; }
+    }
+  }
+  return JSON.stringify({v: result});
+}
+"""
+
+
+class Semantics:
+    """Evaluates parses of one program; owns the program's QuickJS context when it has scripts."""
+
+    def __init__(self, prog: Program) -> None:
+        self.prog = prog
+        self.ctx: Any = None
+        self.run_js: Any = None
+        if prog.scripted:
+            self._setup()
+
+    def _setup(self) -> None:
+        prog = self.prog
+        ctx = quickjs.Context()
+        ctx.set_time_limit(SCRIPT_TIME_LIMIT)
+        ctx.set_memory_limit(SCRIPT_MEMORY_LIMIT)
+        fns = []
+        for tag in prog.tags:
+            if tag.native:
+                body = f"__s.out = {json.dumps(tag.value)};"
+            elif tag.fmt == LITERAL_FORMAT:
+                body = f"__s.out = {json.dumps(literal_value(tag.text))};"
+            else:
+                script = swi_to_sisr(tag.text) if tag.fmt.startswith("swi") else tag.text
+                body = f"with (__s) {{\n{script}\n}}"
+            fns.append(f"function (__s) {{ {body} }}")
+        labels = json.dumps([lab.name for lab in prog.labels])
+        try:
+            for script in prog.header_scripts:
+                ctx.eval(script)
+            ctx.eval(_DRIVER % {"labels": labels})
+        except quickjs.JSException as exc:
+            raise GrammarError(prog.tags[0].uri if prog.tags else "", None,
+                               f"grammar script failed: {_first_line(exc)}") from None
+        for i, src in enumerate(fns):
+            try:
+                ctx.eval(f"var __t{i} = {src};")
+            except quickjs.JSException as exc:
+                tag = prog.tags[i]
+                raise GrammarError(tag.uri, tag.line or None,
+                                   f"invalid tag script: {_first_line(exc)}") from None
+        ctx.eval(f"var __tags = [{', '.join(f'__t{i}' for i in range(len(fns)))}];")
+        self.ctx = ctx
+        self.run_js = ctx.get("__run")
+
+    def evaluate(self, events: list[tuple[int, Any]], tokens: list[str]) -> Any:
+        """The interpretation of one parse (the root rule's ``out``)."""
+        if self.run_js is None:
+            return _python_eval(self.prog, events, tokens)
+        flat: list[Any] = []
+        for kind, arg in events:
+            flat.append(kind)
+            flat.append(arg if kind != EV_TOKEN else 0)
+        try:
+            out = self.run_js(json.dumps(flat), json.dumps(tokens))
+        except quickjs.JSException as exc:
+            tag = self.prog.tags[0] if self.prog.tags else None
+            raise GrammarError(tag.uri if tag else "", None,
+                               f"semantic interpretation failed: {_first_line(exc)}") from None
+        return json.loads(out).get("v")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+__all__ = ["EV_ENTER", "EV_EXIT", "Semantics", "literal_value", "swi_to_sisr"]
