@@ -7,13 +7,15 @@ with the URI, the line and what was expected; the interpreter turns that into er
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .node import VXML_NS, XML_NS, DocumentError, Node
+from .node import SRGS_NS, SSML_NS, VXML_NS, XML_NS, DocumentError, Node
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+_LINE_COLUMN = re.compile(r", line \d+, column \d+$")
 
 _PARSER = etree.XMLParser(
     resolve_entities=False,
@@ -54,14 +56,19 @@ def parse_xml(content: bytes | str, uri: str, max_bytes: int = MAX_DOCUMENT_BYTE
         data = data[3:]
     stripped = data.lstrip()
     if stripped.startswith(b"<?xml") and stripped is not data:
-        data = stripped  # tolerate blank lines before the XML declaration
+        # Tolerate blank lines before the XML declaration: move them after it, so that
+        # every line number (nodes, syntax errors) stays the line of the file.
+        end = stripped.find(b"?>") + 2
+        if end > 1:
+            data = stripped[:end] + data[: len(data) - len(stripped)] + stripped[end:]
+        else:
+            data = stripped
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         msg = exc.msg or str(exc)
-        if msg.endswith(f", line {line}, column {exc.offset}"):
-            msg = msg.rsplit(", line", 1)[0]
+        msg = _LINE_COLUMN.sub("", msg)  # lxml repeats the position; the line is in the prefix
         raise DocumentError(uri, line, f"not well-formed XML: {msg}") from None
     if root is None:
         raise DocumentError(uri, 1, "empty document: expected <vxml>")
@@ -78,7 +85,10 @@ def _local(tag: str) -> tuple[str | None, str]:
 def build_node(el: etree._Element, uri: str, parent: Node | None = None) -> Node:
     """Turn an lxml element (and its subtree) into nodes."""
     ns, local = _local(el.tag)
-    foreign = ns not in (None, VXML_NS)
+    # SRGS and SSML elements written in their own namespace (an inline
+    # <grammar xmlns="http://www.w3.org/2001/06/grammar">, common in deployed documents) are
+    # VoiceXML content, not extensions to ignore (VoiceXML 2.0 §3.1.1.1, §4.1).
+    foreign = ns not in (None, VXML_NS, SRGS_NS, SSML_NS)
     attrs: dict[str, str] = {}
     for key, value in el.attrib.items():
         kns, klocal = _local(key)
