@@ -29,6 +29,7 @@ by at most ``maxstale`` seconds. ``maxage=0`` always validates with the origin (
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections import OrderedDict
@@ -46,14 +47,25 @@ HEURISTICALLY_CACHEABLE = frozenset({200, 203, 204, 300, 301, 308, 404, 405, 410
 UNDERSTOOD = HEURISTICALLY_CACHEABLE | {302, 307}
 """Final statuses this cache understands and stores when explicit freshness allows it (§3)."""
 
-NOT_STORED = frozenset({
-    # hop-by-hop and connection-specific fields (RFC 9111 §3.1, RFC 9110 §7.6.1)
-    "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
-    "trailer", "proxy-authenticate", "proxy-authentication-info", "proxy-authorization",
-    # the stored body is already decoded by the client, so its framing fields no longer apply
-    "content-length", "content-encoding",
-    "set-cookie",
-})
+NOT_STORED = frozenset(
+    {
+        # hop-by-hop and connection-specific fields (RFC 9111 §3.1, RFC 9110 §7.6.1)
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "transfer-encoding",
+        "upgrade",
+        "trailer",
+        "proxy-authenticate",
+        "proxy-authentication-info",
+        "proxy-authorization",
+        # the stored body is already decoded by the client, so its framing fields no longer apply
+        "content-length",
+        "content-encoding",
+        "set-cookie",
+    }
+)
 
 DELTA_SECONDS_MAX = 2**31
 """The largest delta-seconds value (RFC 9111 §1.2.2)."""
@@ -119,7 +131,8 @@ class StoredResponse:
 
     ``request_time`` and ``response_time`` are the clock readings when the request was sent and
     the response received (§4.2.3); ``vary`` holds the request's values of the header fields the
-    response's ``Vary`` names (§4.1).
+    response's ``Vary`` names (§4.1). The parsed ``cache_control``, ``date_value`` and the body's
+    ``sha1`` are computed once, so that a cache hit parses nothing.
     """
 
     uri: str
@@ -129,10 +142,19 @@ class StoredResponse:
     request_time: float
     response_time: float
     vary: tuple[tuple[str, str | None], ...] = ()
+    cache_control: dict[str, str | None] = field(init=False)
+    date_value: float = field(init=False)
+    sha1: str = field(init=False)
 
-    @property
-    def cache_control(self) -> dict[str, str | None]:
-        return parse_cache_control(self.headers.get("cache-control"))
+    def __post_init__(self) -> None:
+        date_value = parse_http_date(self.headers.get("date"))
+        cache_control = parse_cache_control(self.headers.get("cache-control"))
+        sha1 = hashlib.sha1(self.body, usedforsecurity=False).hexdigest()
+        object.__setattr__(self, "cache_control", cache_control)
+        object.__setattr__(
+            self, "date_value", self.response_time if date_value is None else date_value
+        )
+        object.__setattr__(self, "sha1", sha1)
 
     @property
     def etag(self) -> str | None:
@@ -161,10 +183,7 @@ class CacheLookup:
 def current_age(response: StoredResponse, now: float) -> float:
     """The current age of a stored response (RFC 9111 §4.2.3), in seconds."""
     age_value = delta_seconds(response.headers.get("age")) or 0
-    date_value = parse_http_date(response.headers.get("date"))
-    if date_value is None:
-        date_value = response.response_time
-    apparent_age = max(0.0, response.response_time - date_value)
+    apparent_age = max(0.0, response.response_time - response.date_value)
     response_delay = response.response_time - response.request_time
     corrected_age_value = age_value + response_delay
     corrected_initial_age = max(apparent_age, corrected_age_value)
@@ -185,9 +204,7 @@ def freshness_lifetime(
     cc = response.cache_control
     if "max-age" in cc:
         return float(delta_seconds(cc["max-age"]) or 0)
-    date_value = parse_http_date(response.headers.get("date"))
-    if date_value is None:
-        date_value = response.response_time
+    date_value = response.date_value
     if "expires" in response.headers:
         expires = parse_http_date(response.headers["expires"])
         return 0.0 if expires is None else max(0.0, expires - date_value)
@@ -228,7 +245,9 @@ def _vary_names(headers: Headers) -> list[str]:
     return [name.strip().lower() for name in headers.get("vary", "").split(",") if name.strip()]
 
 
-def _vary_values(names: Iterable[str], request_headers: Headers) -> tuple[tuple[str, str | None], ...]:
+def _vary_values(
+    names: Iterable[str], request_headers: Headers
+) -> tuple[tuple[str, str | None], ...]:
     lowered = {k.lower(): v for k, v in request_headers.items()}
     return tuple(
         (name, " ".join(lowered[name].split()) if name in lowered else None) for name in names
@@ -302,8 +321,10 @@ class HttpCache:
         ``maxstale`` unless it says ``must-revalidate``; ``no-cache`` always validates (§5.2.2.4).
         """
         stored = self._entries.get(uri)
-        if stored is None or stored.vary != _vary_values(
-            (name for name, _ in stored.vary), request_headers or {}
+        if stored is None or (
+            stored.vary
+            and stored.vary
+            != _vary_values((name for name, _ in stored.vary), request_headers or {})
         ):
             self.misses += 1
             return None
@@ -315,9 +336,7 @@ class HttpCache:
         usable = "no-cache" not in cc and (maxage is None or (maxage > 0 and age <= maxage))
         if usable and age >= lifetime:  # stale (RFC 9111 §4.2: fresh iff lifetime > age)
             usable = (
-                maxstale is not None
-                and age - lifetime <= maxstale
-                and "must-revalidate" not in cc
+                maxstale is not None and age - lifetime <= maxstale and "must-revalidate" not in cc
             )
         if usable:
             self.hits += 1

@@ -87,7 +87,7 @@ FormValue = str | Recording
 
 
 class _Failure(Exception):
-    """Raised inside a fetch to end it with ``FetchFailed``; caught only in ``HttpFetcher.fetch``."""
+    """Ends a fetch with ``FetchFailed``; raised deep inside, caught only in ``HttpFetcher.fetch``."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -103,6 +103,7 @@ class _Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    sha1: str | None = None
 
 
 # --- namelist conversion (VoiceXML 2.0 §5.3.8) ------------------------------------------------
@@ -236,11 +237,11 @@ def _media_type(headers: Mapping[str, str], url: str) -> str:
     return media_type or guess_media_type(url, "application/octet-stream")
 
 
-def _validator(headers: Mapping[str, str], body: bytes) -> str:
+def _validator(headers: Mapping[str, str], body: bytes, sha1: str | None = None) -> str:
     return (
         headers.get("etag")
         or headers.get("last-modified")
-        or "sha1:" + hashlib.sha1(body, usedforsecurity=False).hexdigest()
+        or "sha1:" + (sha1 or hashlib.sha1(body, usedforsecurity=False).hexdigest())
     )
 
 
@@ -251,11 +252,14 @@ class HttpFetcher:
     """A ``Fetcher`` for http(s) and file: URIs (and absolute paths), with an RFC 9111 cache.
 
     ``session`` is used if given (and left open); otherwise the fetcher creates its own on first
-    use and closes it in ``close()`` (or on leaving ``async with``). ``cache`` defaults to a new
-    ``HttpCache``; its clock also times the exchanges. ``timeout_s`` is used for a fetch whose
-    ``attrs.timeout_s`` is not positive. ``allowed_origins`` (``scheme://host[:port]``, or
-    ``file://`` for local files), when given, refuses every other origin, redirect hops included,
-    with status 0 and a reason naming the origin.
+    use and closes it in ``close()`` (or on leaving ``async with``). A session keeps the cookies
+    app servers set (the owned one also for servers addressed by IP), so give each call its own
+    fetcher (they may share one ``HttpCache``): one call's cookies never reach another's.
+
+    ``cache`` defaults to a new ``HttpCache``; its clock also times the exchanges. ``timeout_s``
+    is used for a fetch whose ``attrs.timeout_s`` is not positive. ``allowed_origins``
+    (``scheme://host[:port]``, or ``file://`` for local files), when given, refuses every other
+    origin, redirect hops included, with status 0 and a reason naming the origin.
     """
 
     def __init__(
@@ -311,7 +315,7 @@ class HttpFetcher:
             return FetchFailed(request.uri, failure.status, failure.reason)
         except TimeoutError:
             return FetchFailed(request.uri, 0, f"timeout after {timeout_s:g}s")
-        except aiohttp.InvalidURL as exc:
+        except (aiohttp.InvalidURL, ValueError) as exc:  # InvalidURL is also a ValueError
             return FetchFailed(request.uri, 0, f"invalid URI: {exc}")
         except aiohttp.ClientConnectorError as exc:
             return FetchFailed(request.uri, 0, f"cannot connect to {origin_of(request.uri)}: {exc}")
@@ -324,7 +328,7 @@ class HttpFetcher:
         uri = request.uri
         scheme = "" if uri.startswith("/") else urlsplit(uri).scheme.lower()
         if scheme in ("", "file"):
-            if not uri.startswith(("/", "file:")):
+            if uri.startswith("//") or not uri.startswith(("/", "file:")):
                 raise _Failure(0, f"not an absolute URI: {uri!r}")
             self._check_origin(uri)
             return await self._fetch_file(request)
@@ -419,7 +423,7 @@ class HttpFetcher:
                 final_uri,
                 response.body,
                 _media_type(response.headers, url),
-                _validator(response.headers, response.body),
+                _validator(response.headers, response.body, response.sha1),
             )
 
     async def _exchange(
@@ -433,9 +437,9 @@ class HttpFetcher:
         headers = {"Accept": ACCEPT.get(request.kind, "*/*"), "User-Agent": self.user_agent}
         directives = []
         if request.attrs.maxage is not None:
-            directives.append(f"max-age={max(0, request.attrs.maxage)}")
+            directives.append(f"max-age={max(0, int(request.attrs.maxage))}")
         if request.attrs.maxstale is not None:
-            directives.append(f"max-stale={max(0, request.attrs.maxstale)}")
+            directives.append(f"max-stale={max(0, int(request.attrs.maxstale))}")
         if directives:
             headers["Cache-Control"] = ", ".join(directives)
 
@@ -490,7 +494,7 @@ class HttpFetcher:
         return await self._exchange(request, method, url, body)
 
     def _from_cache(self, stored: StoredResponse) -> _Response:
-        return _Response(stored.uri, stored.status, stored.headers, stored.body)
+        return _Response(stored.uri, stored.status, stored.headers, stored.body, stored.sha1)
 
     async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes:
         if resp.content_length is not None and resp.content_length > self.max_body_bytes:
@@ -504,5 +508,9 @@ class HttpFetcher:
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+            # unsafe=True: keep cookies from app servers addressed by IP (127.0.0.1, 10.x ...)
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None),
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
+            )
         return self._session

@@ -62,38 +62,43 @@ class Origin:
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.count])
-        app.add_routes([
-            web.get("/doc.vxml", self.doc),
-            web.route("*", "/echo", self.echo),
-            web.get("/status/{code}", self.status),
-            web.get("/stall", self.stall),
-            web.get("/stall-body", self.stall_body),
-            web.get("/redirect", self.redirect_to("/doc.vxml")),
-            web.get("/redirect-fragment", self.redirect_to("/doc.vxml#there")),
-            web.get("/loop-a", self.redirect_to("/loop-b")),
-            web.get("/loop-b", self.redirect_to("/loop-a")),
-            web.get("/chain/{n}", self.chain),
-            web.get("/away", self.redirect_to("http://localhost:1/elsewhere.vxml")),
-            web.post("/post-303", self.redirect_to("/doc.vxml", 303)),
-            web.post("/post-307", self.redirect_to("/echo", 307)),
-            web.get("/big", self.big),
-            web.get("/big-stream", self.big_stream),
-            web.get("/huge", self.huge),
-            web.get("/etag.vxml", self.etag_plain),
-            web.get("/last-modified.vxml", self.last_modified_plain),
-            web.get("/cache/max-age", self.cacheable({"Cache-Control": "max-age=60"})),
-            web.get("/cache/no-store", self.cacheable({"Cache-Control": "no-store, max-age=60"})),
-            web.get(
-                "/cache/must-revalidate",
-                self.cacheable({"Cache-Control": "max-age=60, must-revalidate"}),
-            ),
-            web.get("/cache/expires", self.expires),
-            web.get("/cache/etag", self.etag),
-            web.get("/cache/no-cache", self.no_cache),
-            web.get("/cache/last-modified", self.last_modified_route),
-            web.get("/cache/heuristic", self.heuristic),
-            web.post("/cache/max-age", self.doc),
-        ])
+        app.add_routes(
+            [
+                web.get("/doc.vxml", self.doc),
+                web.route("*", "/echo", self.echo),
+                web.get("/status/{code}", self.status),
+                web.get("/session", self.session),
+                web.get("/stall", self.stall),
+                web.get("/stall-body", self.stall_body),
+                web.get("/redirect", self.redirect_to("/doc.vxml")),
+                web.get("/redirect-fragment", self.redirect_to("/doc.vxml#there")),
+                web.get("/loop-a", self.redirect_to("/loop-b")),
+                web.get("/loop-b", self.redirect_to("/loop-a")),
+                web.get("/chain/{n}", self.chain),
+                web.get("/away", self.redirect_to("http://localhost:1/elsewhere.vxml")),
+                web.post("/post-303", self.redirect_to("/doc.vxml", 303)),
+                web.post("/post-307", self.redirect_to("/echo", 307)),
+                web.get("/big", self.big),
+                web.get("/big-stream", self.big_stream),
+                web.get("/huge", self.huge),
+                web.get("/etag.vxml", self.etag_plain),
+                web.get("/last-modified.vxml", self.last_modified_plain),
+                web.get("/cache/max-age", self.cacheable({"Cache-Control": "max-age=60"})),
+                web.get(
+                    "/cache/no-store", self.cacheable({"Cache-Control": "no-store, max-age=60"})
+                ),
+                web.get(
+                    "/cache/must-revalidate",
+                    self.cacheable({"Cache-Control": "max-age=60, must-revalidate"}),
+                ),
+                web.get("/cache/expires", self.expires),
+                web.get("/cache/etag", self.etag),
+                web.get("/cache/no-cache", self.no_cache),
+                web.get("/cache/last-modified", self.last_modified_route),
+                web.get("/cache/heuristic", self.heuristic),
+                web.post("/cache/max-age", self.doc),
+            ]
+        )
         return app
 
     # -- plain routes
@@ -109,22 +114,34 @@ class Origin:
             for name, value in (await request.post()).items():
                 if isinstance(value, web.FileField):
                     data = value.file.read()
-                    fields.append([name, {
-                        "filename": value.filename,
-                        "content_type": value.content_type,
-                        "sha1": hashlib.sha1(data).hexdigest(),
-                    }])
+                    fields.append(
+                        [
+                            name,
+                            {
+                                "filename": value.filename,
+                                "content_type": value.content_type,
+                                "sha1": hashlib.sha1(data).hexdigest(),
+                            },
+                        ]
+                    )
                 else:
                     fields.append([name, value])
-        return web.json_response({
-            "method": request.method,
-            "query": [[k, v] for k, v in request.query.items()],
-            "content_type": request.content_type,
-            "fields": fields,
-        })
+        return web.json_response(
+            {
+                "method": request.method,
+                "query": [[k, v] for k, v in request.query.items()],
+                "content_type": request.content_type,
+                "fields": fields,
+            }
+        )
 
     async def status(self, request: web.Request) -> web.Response:
         return web.Response(status=int(request.match_info["code"]), text="status")
+
+    async def session(self, request: web.Request) -> web.Response:
+        response = web.Response(text=request.cookies.get("SESSIONID", "none"))
+        response.set_cookie("SESSIONID", "s1")
+        return response
 
     async def stall(self, request: web.Request) -> web.Response:
         await self.release.wait()

@@ -188,8 +188,14 @@ async def test_post_is_not_cached_and_invalidates_the_stored_get(fetcher, origin
 # -- the cache on its own
 
 
-def stored(headers: dict[str, str], *, status: int = 200, body: bytes = b"x",
-           request_time: float = 1000.0, response_time: float = 1000.0) -> StoredResponse:
+def stored(
+    headers: dict[str, str],
+    *,
+    status: int = 200,
+    body: bytes = b"x",
+    request_time: float = 1000.0,
+    response_time: float = 1000.0,
+) -> StoredResponse:
     return StoredResponse("http://a/x", status, headers, body, request_time, response_time)
 
 
@@ -209,8 +215,11 @@ def test_current_age_uses_the_age_header_when_it_is_larger():
 
 
 def test_max_age_wins_over_expires():
-    headers = {"cache-control": "max-age=5", "date": format_http_date(1000.0),
-               "expires": format_http_date(2000.0)}
+    headers = {
+        "cache-control": "max-age=5",
+        "date": format_http_date(1000.0),
+        "expires": format_http_date(2000.0),
+    }
     assert freshness_lifetime(stored(headers)) == 5
 
 
@@ -251,28 +260,40 @@ def test_parse_cache_control_handles_quotes_case_and_duplicates():
 
 def test_a_response_without_date_is_dated_when_received():
     cache = HttpCache(clock=FakeClock(5000.0))
-    kept = cache.store("http://a/x", 200, {"Cache-Control": "max-age=60"}, b"x",
-                       request_time=5000.0, response_time=5000.0)
+    kept = cache.store(
+        "http://a/x",
+        200,
+        {"Cache-Control": "max-age=60"},
+        b"x",
+        request_time=5000.0,
+        response_time=5000.0,
+    )
     assert kept is not None and kept.headers["date"] == format_http_date(5000.0)
 
 
 def test_least_recently_used_entry_is_evicted_first():
     cache = HttpCache(max_entries=2, clock=FakeClock(0.0))
     for uri in ("http://a/1", "http://a/2"):
-        cache.store(uri, 200, {"cache-control": "max-age=60"}, b"x", request_time=0, response_time=0)
+        cache.store(
+            uri, 200, {"cache-control": "max-age=60"}, b"x", request_time=0, response_time=0
+        )
     cache.lookup("http://a/1")
-    cache.store("http://a/3", 200, {"cache-control": "max-age=60"}, b"x",
-                request_time=0, response_time=0)
+    cache.store(
+        "http://a/3", 200, {"cache-control": "max-age=60"}, b"x", request_time=0, response_time=0
+    )
     assert ("http://a/1" in cache, "http://a/2" in cache, "http://a/3" in cache) == (
-        True, False, True
+        True,
+        False,
+        True,
     )
 
 
 def test_total_body_size_is_bounded():
     cache = HttpCache(max_bytes=10, clock=FakeClock(0.0))
     for uri in ("http://a/1", "http://a/2"):
-        cache.store(uri, 200, {"cache-control": "max-age=60"}, b"123456", request_time=0,
-                    response_time=0)
+        cache.store(
+            uri, 200, {"cache-control": "max-age=60"}, b"123456", request_time=0, response_time=0
+        )
     assert (len(cache), cache.size_bytes) == (1, 6)
 
 
@@ -283,16 +304,29 @@ def test_a_body_larger_than_the_cache_is_not_stored():
 
 def test_vary_selects_on_the_request_headers():
     cache = HttpCache(clock=FakeClock(0.0))
-    cache.store("http://a/1", 200, {"cache-control": "max-age=60", "vary": "Accept"}, b"x",
-                request_time=0, response_time=0, request_headers={"Accept": "text/xml"})
+    cache.store(
+        "http://a/1",
+        200,
+        {"cache-control": "max-age=60", "vary": "Accept"},
+        b"x",
+        request_time=0,
+        response_time=0,
+        request_headers={"Accept": "text/xml"},
+    )
     assert cache.lookup("http://a/1", {"accept": "text/xml"}) is not None
     assert cache.lookup("http://a/1", {"Accept": "audio/*"}) is None
 
 
 def test_a_304_with_another_strong_etag_drops_the_entry():
     cache = HttpCache(clock=FakeClock(0.0))
-    kept = cache.store("http://a/1", 200, {"etag": '"a"', "cache-control": "max-age=1"}, b"x",
-                       request_time=0, response_time=0)
+    kept = cache.store(
+        "http://a/1",
+        200,
+        {"etag": '"a"', "cache-control": "max-age=1"},
+        b"x",
+        request_time=0,
+        response_time=0,
+    )
     assert kept is not None
     assert cache.freshen(kept, {"etag": '"b"'}, request_time=5, response_time=5) is None
     assert "http://a/1" not in cache

@@ -103,16 +103,21 @@ async def test_post_sends_multipart_when_the_enctype_says_so(fetcher, origin):
 
 async def test_post_sends_a_recording_as_a_file_part(fetcher, origin):
     recording = Recording(WAV, "audio/wav", 1000)
-    request = Fetch(origin.url("/echo"), method="POST", params=(("caller", "42"), ("msg", recording)))
+    request = Fetch(
+        origin.url("/echo"), method="POST", params=(("caller", "42"), ("msg", recording))
+    )
     body = echoed(await fetcher.fetch(request))
     assert body["content_type"] == "multipart/form-data"
     assert body["fields"] == [
         ["caller", "42"],
-        ["msg", {
-            "filename": "msg.wav",
-            "content_type": "audio/wav",
-            "sha1": hashlib.sha1(WAV).hexdigest(),
-        }],
+        [
+            "msg",
+            {
+                "filename": "msg.wav",
+                "content_type": "audio/wav",
+                "sha1": hashlib.sha1(WAV).hexdigest(),
+            },
+        ],
     ]
 
 
@@ -158,8 +163,13 @@ def test_form_fields_keep_recordings_and_flatten_objects():
 
 @pytest.mark.parametrize(
     ("media_type", "filename"),
-    [("audio/wav", "m.wav"), ("audio/x-wav", "m.wav"), ("audio/basic", "m.au"),
-     ("audio/mpeg", "m.mp3"), ("application/x-unknown-thing", "m.bin")],
+    [
+        ("audio/wav", "m.wav"),
+        ("audio/x-wav", "m.wav"),
+        ("audio/basic", "m.au"),
+        ("audio/mpeg", "m.mp3"),
+        ("application/x-unknown-thing", "m.bin"),
+    ],
 )
 def test_recording_filenames_follow_the_media_type(media_type, filename):
     assert recording_filename("m", Recording(b"", media_type, 0)) == filename
@@ -197,13 +207,19 @@ async def test_connection_refused_is_status_0(fetcher):
     assert result.reason.startswith(f"cannot connect to http://127.0.0.1:{port}")
 
 
+async def test_invalid_uri_fails(fetcher):
+    result = failed(await fetcher.fetch(Fetch("http://[::1/a.vxml")))
+    assert (result.status, result.reason) == (0, "invalid URI: Invalid IPv6 URL")
+
+
 async def test_unsupported_scheme_fails(fetcher):
     result = failed(await fetcher.fetch(Fetch("ftp://example.com/a.vxml")))
     assert result.reason == "unsupported URI scheme 'ftp'"
 
 
-async def test_relative_uri_fails(fetcher):
-    assert failed(await fetcher.fetch(Fetch("a.vxml"))).reason == "not an absolute URI: 'a.vxml'"
+@pytest.mark.parametrize("uri", ["a.vxml", "//host/a.vxml"])
+async def test_relative_uri_fails(fetcher, uri):
+    assert failed(await fetcher.fetch(Fetch(uri))).reason == f"not an absolute URI: {uri!r}"
 
 
 # -- redirects
@@ -244,7 +260,9 @@ async def test_too_many_redirects_fail(origin, clock):
 
 
 async def test_post_redirected_with_303_continues_with_get(fetcher, origin):
-    result = await fetcher.fetch(Fetch(origin.url("/post-303"), method="POST", params=(("a", "1"),)))
+    result = await fetcher.fetch(
+        Fetch(origin.url("/post-303"), method="POST", params=(("a", "1"),))
+    )
     assert fetched(result).uri == origin.url("/doc.vxml")
     assert origin.hits["/doc.vxml"] == 1
 
@@ -262,7 +280,8 @@ async def test_body_over_the_limit_by_content_length_fails(origin, clock):
     async with HttpFetcher(cache=HttpCache(clock=clock), max_body_bytes=1024) as fetcher:
         result = failed(await fetcher.fetch(Fetch(origin.url("/big"))))
     assert (result.status, result.reason) == (
-        0, "body too large (2048 bytes): over the limit of 1024 bytes"
+        0,
+        "body too large (2048 bytes): over the limit of 1024 bytes",
     )
 
 
@@ -285,7 +304,9 @@ async def test_file_uri(fetcher, tmp_path: Path):
     path.write_bytes(b"<vxml/>")
     result = fetched(await fetcher.fetch(Fetch(path.as_uri())))
     assert (result.uri, result.content, result.media_type) == (
-        path.as_uri(), b"<vxml/>", "application/voicexml+xml"
+        path.as_uri(),
+        b"<vxml/>",
+        "application/voicexml+xml",
     )
 
 
@@ -353,7 +374,9 @@ async def test_allowed_origins_refuse_files_unless_listed(clock, tmp_path: Path)
     path = tmp_path / "a.vxml"
     path.write_bytes(b"<vxml/>")
     async with HttpFetcher(allowed_origins=["http://x"]) as fetcher:
-        assert failed(await fetcher.fetch(Fetch(str(path)))).reason == "origin file:// is not allowed"
+        assert (
+            failed(await fetcher.fetch(Fetch(str(path)))).reason == "origin file:// is not allowed"
+        )
     async with HttpFetcher(allowed_origins=["file://"]) as fetcher:
         fetched(await fetcher.fetch(Fetch(str(path))))
 
@@ -389,6 +412,11 @@ async def test_an_owned_session_is_closed(origin):
     session = fetcher._session
     await fetcher.close()
     assert session is not None and session.closed
+
+
+async def test_cookies_set_by_the_app_server_are_sent_back(fetcher, origin):
+    assert fetched(await fetcher.fetch(Fetch(origin.url("/session")))).content == b"none"
+    assert fetched(await fetcher.fetch(Fetch(origin.url("/session")))).content == b"s1"
 
 
 def test_http_fetcher_is_a_fetcher():
