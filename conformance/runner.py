@@ -11,7 +11,9 @@ The interpreter (``vxml_browser.adapters.runner.run_session``) and the fetcher
 from __future__ import annotations
 
 import asyncio
+import importlib
 import multiprocessing as mp
+import os
 import queue
 import time
 import traceback
@@ -53,8 +55,23 @@ class CallResult:
 Session = Callable[..., Awaitable[dict[str, Any]]]
 
 
+SESSION_ENV = "VXML_CONFORMANCE_SESSION"
+"""``module:function`` of a stand-in ``run_session`` (tests of the worker pool); unset normally."""
+
+FETCHER_ENV = "VXML_CONFORMANCE_FETCHER"
+"""``module:callable`` making a stand-in fetcher; unset normally."""
+
+
+def _named(spec: str) -> Any:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def load_run_session() -> Session:
     """``run_session`` from the console runner (ImportError until it exists)."""
+    if os.environ.get(SESSION_ENV):
+        session: Session = _named(os.environ[SESSION_ENV])
+        return session
     from vxml_browser.adapters.runner import run_session
 
     return run_session
@@ -62,6 +79,8 @@ def load_run_session() -> Session:
 
 def make_fetcher() -> Any:
     """A fresh ``HttpFetcher`` (an async context manager)."""
+    if os.environ.get(FETCHER_ENV):
+        return _named(os.environ[FETCHER_ENV])()
     from vxml_browser.adapters.http import HttpFetcher
 
     return HttpFetcher()
@@ -197,21 +216,28 @@ class _Worker:
     process: Any
     tasks: Any
     busy: dict[str, tuple[Any, float]]
+    solo: bool = False
+    """True while the worker runs one retried test alone (to find the test that got stuck)."""
 
 
 def run_parallel(tests: Sequence[Any], root: Path, *, jobs: int, kind: str = "suite",
                  timeout_s: float = DEFAULT_TIMEOUT_S, concurrency: int = SESSIONS_PER_WORKER,
-                 on_result: Callable[[CallResult], None] | None = None) -> list[CallResult]:
+                 on_result: Callable[[CallResult], None] | None = None,
+                 hard_grace_s: float = HARD_GRACE_S) -> list[CallResult]:
     """Run items (each with ``id`` and ``suite``) across ``jobs`` worker processes.
 
-    Results come back in input order. Raises ``RuntimeError`` when the interpreter cannot load.
+    Results come back in input order. When a worker overruns (its loop is blocked, so every call
+    on it is late) or dies, it is replaced and its calls are run again, each alone on a worker;
+    a call that overruns alone is the one that got stuck and is recorded as a time-out. Raises
+    ``RuntimeError`` when the interpreter cannot be loaded.
     """
     ctx = mp.get_context("spawn")
     results_q: Any = ctx.Queue()
     pending: deque[Any] = deque(tests)
-    retried: set[str] = set()
+    solo: deque[Any] = deque()
     done: dict[str, CallResult] = {}
     workers: list[_Worker] = []
+    hard_limit = timeout_s + hard_grace_s
 
     def start(index: int) -> _Worker:
         tasks = ctx.Queue()
@@ -225,11 +251,36 @@ def run_parallel(tests: Sequence[Any], root: Path, *, jobs: int, kind: str = "su
         if on_result is not None:
             on_result(result)
 
+    def give(worker: _Worker, test: Any) -> None:
+        worker.busy[test.id] = (test, time.monotonic() + hard_limit)
+        worker.tasks.put(test)
+
     def feed(worker: _Worker) -> None:
-        while pending and len(worker.busy) < concurrency:
-            test = pending.popleft()
-            worker.busy[test.id] = (test, time.monotonic() + timeout_s + HARD_GRACE_S)
-            worker.tasks.put(test)
+        if not worker.busy:
+            worker.solo = False
+            if solo:
+                worker.solo = True
+                give(worker, solo.popleft())
+                return
+        while pending and not worker.solo and len(worker.busy) < concurrency:
+            give(worker, pending.popleft())
+
+    def replace(i: int) -> None:
+        worker = workers[i]
+        worker.process.kill()
+        worker.process.join(5)
+        for test, _ in worker.busy.values():
+            if not worker.solo:
+                solo.append(test)
+            elif worker.process.exitcode == -9:
+                record(CallResult(test.id, test.suite, "fail",
+                                  f"timeout: worker killed after {hard_limit:g} s (stuck in Python code)",
+                                  hard_limit))
+            else:
+                record(CallResult(test.id, test.suite, "fail",
+                                  f"crash: the worker process died (exit code {worker.process.exitcode})",
+                                  0.0))
+        workers[i] = start(i)
 
     workers = [start(i) for i in range(max(1, min(jobs, len(tests) or 1)))]
     for worker in workers:
@@ -238,39 +289,22 @@ def run_parallel(tests: Sequence[Any], root: Path, *, jobs: int, kind: str = "su
     try:
         while len(done) < len(tests) and fatal is None:
             try:
-                kind, index, payload = results_q.get(timeout=0.2)
+                message, index, payload = results_q.get(timeout=0.2)
             except queue.Empty:
-                kind = ""
-            if kind == "fatal":
+                message = ""
+            if message == "fatal":
                 fatal = str(payload)
                 break
-            if kind == "result" and payload.id not in done:
-                workers[index].busy.pop(payload.id, None)
+            if message == "result" and payload.id not in done and payload.id in workers[index].busy:
+                workers[index].busy.pop(payload.id)
                 record(payload)
-                feed(workers[index])
             now = time.monotonic()
             for i, worker in enumerate(workers):
-                overdue = {t for t, (_, deadline) in worker.busy.items() if deadline < now}
-                alive = worker.process.is_alive()
-                if alive and not overdue:
-                    continue
-                if not alive and not worker.busy and not pending:
-                    continue
-                worker.process.kill()
-                worker.process.join(5)
-                for test_id, (test, _) in worker.busy.items():
-                    if test_id in overdue:
-                        record(CallResult(test.id, test.suite, "fail",
-                                          f"timeout: worker killed after {timeout_s + HARD_GRACE_S:g} s "
-                                          "(stuck in Python code)", timeout_s + HARD_GRACE_S))
-                    elif test_id in retried:
-                        record(CallResult(test.id, test.suite, "fail",
-                                          "crash: the worker process died twice", 0.0))
-                    else:
-                        retried.add(test_id)
-                        pending.appendleft(test)
-                workers[i] = start(i)
-                feed(workers[i])
+                late = any(deadline < now for _, deadline in worker.busy.values())
+                if late or (worker.busy and not worker.process.is_alive()):
+                    replace(i)
+            for worker in workers:
+                feed(worker)
     finally:
         for worker in workers:
             if worker.process.is_alive():

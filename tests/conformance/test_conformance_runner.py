@@ -1,66 +1,16 @@
-"""Calls through the local server with stand-in sessions (conformance/runner.py, realworld.py).
-
-The stand-ins fetch the entry document through the same fetcher path as a real call, so the
-server, its naming, the URL policy and the verdicts are exercised without the interpreter.
-"""
+"""Calls through the local server with stand-in sessions (conformance/runner.py, realworld.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
-import aiohttp
+import pytest
+from standins import MiniFetcher, crashing_session, hanging_session, reading_session
 
 from conformance.caller import SuiteCaller
 from conformance.realworld import RealDocument, classify, run_document
-from conformance.runner import run_many
+from conformance.runner import FETCHER_ENV, SESSION_ENV, run_many, run_parallel
 from conformance.suite import discover, select
-from vxml_browser.core.actions import Fetch
-from vxml_browser.core.inputs import Fetched, FetchFailed
-
-
-class MiniFetcher:
-    """A plain aiohttp GET fetcher (the real HttpFetcher is another module's business)."""
-
-    async def __aenter__(self) -> MiniFetcher:
-        self._http = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._http.close()
-
-    async def fetch(self, request: Fetch) -> Fetched | FetchFailed:
-        async with self._http.get(request.uri.split("#")[0]) as resp:
-            if resp.status != 200:
-                return FetchFailed(request.uri, resp.status)
-            return Fetched(request.uri, await resp.read(), resp.content_type)
-
-
-async def reading_session(uri: str, caller: Any, *, fetcher: Any, **_: Any) -> dict[str, Any]:
-    """Fetch the entry document, follow a hard-coded localhost goto, say pass if found."""
-    got = await fetcher.fetch(Fetch(uri))
-    if isinstance(got, FetchFailed):
-        caller.hear({"event": "error", "name": "error.badfetch", "message": f"{uri}: {got.status}"})
-        return {"event": "exit", "value": None}
-    body = got.content
-    if b"http://localhost/vxml/" in body:
-        target = body.split(b'next="', 1)[1].split(b'"', 1)[0].decode()
-        body = (await fetcher.fetch(Fetch(target))).content  # type: ignore[union-attr]
-    if b"<prompt>pass</prompt>" in body:
-        caller.hear({"event": "prompt", "text": "pass", "audio": []})
-    exit_event = {"event": "exit", "value": None}
-    caller.hear(exit_event)
-    return exit_event
-
-
-async def crashing_session(uri: str, caller: Any, **_: Any) -> dict[str, Any]:
-    raise KeyError("boom")
-
-
-async def hanging_session(uri: str, caller: Any, **_: Any) -> dict[str, Any]:
-    await asyncio.sleep(60)
-    return {}
 
 
 async def test_a_call_fetches_the_transformed_entry_and_follows_localhost_links(suite_dir: Path) -> None:
@@ -108,3 +58,25 @@ def test_suite_caller_is_a_caller() -> None:
 
     caller: Caller = SuiteCaller()
     assert caller.respond({"event": "listen", "phase": "start"}) == "silence"
+
+
+def test_worker_processes_run_tests_and_replace_a_stuck_worker(
+        suite_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SESSION_ENV, "standins:blocking_session")
+    monkeypatch.setenv(FETCHER_ENV, "standins:MiniFetcher")
+    tests = select(discover(suite_dir), ["234", "528a2", "397", "jvxml21/5", "1001Second"])
+    seen: list[str] = []
+    results = run_parallel(tests, suite_dir, jobs=2, timeout_s=0.5, hard_grace_s=1.5,
+                           on_result=lambda r: seen.append(r.id))
+    assert [r.id for r in results] == [t.id for t in tests]
+    assert sorted(seen) == sorted(t.id for t in tests)
+    by_id = {r.id: r for r in results}
+    assert by_id["cudl/234"].reason.startswith("timeout: worker killed")
+    assert {by_id[i].status for i in ("cudl/528a2", "cudl/397", "jvxml21/5")} == {"pass"}
+    assert by_id["cudl/1001Second"].reason.startswith("ended without pass")  # 1001 only links on
+
+
+def test_a_missing_interpreter_stops_the_run(suite_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SESSION_ENV, "standins:no_such_session")
+    with pytest.raises(RuntimeError, match="could not be loaded"):
+        run_parallel(select(discover(suite_dir), ["234"]), suite_dir, jobs=1)
