@@ -345,6 +345,7 @@ class HttpFetcher:
     # -- file:
 
     async def _fetch_file(self, request: Fetch) -> Fetched:
+        """Read a local file: GET only (its params are ignored), no cache, the same size limit."""
         if request.method != "GET":
             raise _Failure(405, f"{request.method} is not supported for a file")
         path = _file_path(request.uri)

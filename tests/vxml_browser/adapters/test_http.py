@@ -322,6 +322,11 @@ async def test_missing_file_is_404(fetcher, tmp_path: Path):
     assert result.status == 404
 
 
+async def test_post_to_a_file_fails(fetcher, tmp_path: Path):
+    result = failed(await fetcher.fetch(Fetch(str(tmp_path / "a.vxml"), method="POST")))
+    assert (result.status, result.reason) == (405, "POST is not supported for a file")
+
+
 async def test_file_over_the_limit_fails(clock, tmp_path: Path):
     path = tmp_path / "big.vxml"
     path.write_bytes(b"x" * 11)
