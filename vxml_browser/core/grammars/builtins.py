@@ -72,7 +72,8 @@ _TIME_VOICE = """public $time = {out = {h: 0, m: 0, s: "?"};}
   | quarter (to | of) $hour {out.h = rules.hour === 1 ? 12 : rules.hour - 1; out.m = 45;} [$ampm {out.s = rules.ampm;}]
   | noon {out.h = 12; out.s = "p";} | midnight {out.h = 12; out.s = "a";}
   | $hour24 {out.h = rules.hour24; out.s = "h";} (hundred [hours] | $minute {out.m = rules.minute;} [hours])
-  | (zero | oh) {out.h = 0; out.s = "h";} (hundred [hours] | $minute {out.m = rules.minute;} [hours]))
+  | (zero | oh) {out.h = 0; out.s = "h";} [$u1 {out.h = rules.u1;}]
+    (hundred [hours] | $minute {out.m = rules.minute;} [hours]))
   {out = (out.h < 10 ? "0" : "") + out.h + (out.m < 10 ? "0" : "") + out.m + out.s;};
 $hour = $u1 {out = rules.u1;} | ten {out = 10;} | eleven {out = 11;} | twelve {out = 12;};
 $hour24 = thirteen {out = 13;} | fourteen {out = 14;} | fifteen {out = 15;} | sixteen {out = 16;}

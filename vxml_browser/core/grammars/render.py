@@ -24,35 +24,47 @@ def _repeat_text(n: Repeat) -> str:
 
 
 # -- XML --------------------------------------------------------------------------------------
-def _xml(n: Node, out: list[str]) -> None:
+def _xml(n: Node, out: list[str], depth: int) -> None:
+    pad = "  " * depth
     if isinstance(n, Token):
-        out.append(escape(n.text) if " " not in n.text and '"' not in n.text
-                   else f"<token>{escape(n.text)}</token>")
+        text = escape(n.text) if " " not in n.text and '"' not in n.text else f"<token>{escape(n.text)}</token>"
+        if out and out[-1].startswith(pad) and out[-1].endswith("\x00"):
+            out[-1] = out[-1][:-1] + " " + text + "\x00"
+        else:
+            out.append(pad + text + "\x00")
     elif isinstance(n, Seq):
         for item in n.items:
-            _xml(item, out)
+            _xml(item, out, depth)
     elif isinstance(n, OneOf):
-        out.append("<one-of>")
+        out.append(f"{pad}<one-of>")
         plain = all(w == 1.0 for w, _ in n.alts)
         for w, alt in n.alts:
-            out.append("<item>" if plain else f'<item weight="{_fmt_weight(w)}">')
-            _xml(alt, out)
-            out.append("</item>")
-        out.append("</one-of>")
+            _block(f"{pad}  <item>" if plain else f'{pad}  <item weight="{_fmt_weight(w)}">', alt, out, depth + 1)
+        out.append(f"{pad}</one-of>")
     elif isinstance(n, Repeat):
         prob = f' repeat-prob="{n.prob:g}"' if n.prob is not None else ""
-        out.append(f'<item repeat="{_repeat_text(n)}"{prob}>')
-        _xml(n.body, out)
-        out.append("</item>")
+        _block(f'{pad}<item repeat="{_repeat_text(n)}"{prob}>', n.body, out, depth)
     elif isinstance(n, Tag):
-        out.append(f"<tag>{escape(n.text)}</tag>")
+        out.append(f"{pad}<tag>{escape(n.text)}</tag>")
     elif isinstance(n, RuleRef):
         if n.special:
-            out.append(f'<ruleref special="{n.special}"/>')
+            out.append(f'{pad}<ruleref special="{n.special}"/>')
         elif n.uri:
-            out.append(f"<ruleref uri={quoteattr(n.uri + (f'#{n.name}' if n.name else ''))}/>")
+            out.append(f"{pad}<ruleref uri={quoteattr(n.uri + (f'#{n.name}' if n.name else ''))}/>")
         else:
-            out.append(f'<ruleref uri="#{n.name}"/>')
+            out.append(f'{pad}<ruleref uri="#{n.name}"/>')
+
+
+def _block(open_tag: str, body: Node, out: list[str], depth: int) -> None:
+    """``<item ...>`` around ``body``: on one line when the body fits on one."""
+    inner: list[str] = []
+    _xml(body, inner, depth + 1)
+    if len(inner) == 1:
+        out.append(f"{open_tag}{inner[0].strip().rstrip(chr(0))}</item>")
+    else:
+        out.append(open_tag)
+        out.extend(inner)
+        out.append("  " * depth + "</item>")
 
 
 def render_xml(doc: GrammarDoc) -> str:
@@ -72,9 +84,11 @@ def render_xml(doc: GrammarDoc) -> str:
         lines.append(f"  <tag>{escape(tag.text)}</tag>")
     for rule in doc.rules.values():
         parts: list[str] = []
-        _xml(rule.body, parts)
+        _xml(rule.body, parts, 2)
         scope = ' scope="public"' if rule.scope == "public" else ""
-        lines.append(f'  <rule id="{rule.name}"{scope}>{" ".join(parts)}</rule>')
+        lines.append(f'  <rule id="{rule.name}"{scope}>')
+        lines.extend(p.rstrip("\x00") for p in parts)
+        lines.append("  </rule>")
     lines.append("</grammar>")
     return "\n".join(lines) + "\n"
 
