@@ -43,7 +43,10 @@ class _AbnfParser:
 
     # -- low level -------------------------------------------------------------------------
     def line(self, at: int | None = None) -> int:
-        return self.line0 + self.s.count("\n", 0, self.i if at is None else at)
+        pos = self.i if at is None else at
+        if pos >= len(self.s.rstrip()):  # at the end: the line of the last character
+            pos = max(len(self.s.rstrip()) - 1, 0)
+        return self.line0 + self.s.count("\n", 0, pos)
 
     def fail(self, message: str, at: int | None = None) -> GrammarError:
         return GrammarError(self.uri, self.line(at), message)

@@ -2,7 +2,7 @@
 
 One table maps each type and mode to its rules; parameters (``digits?minlength=2;maxlength=5``,
 ``boolean?y=7;n=9``) are substituted into the text. The same text is written to ``grammars/``
-(``python -m vxml_browser.core.grammars.builtins``) where the ``.cases`` files check it.
+(refreshed by the grammars tests with ``REFRESH_GRAMMARS=1``) where ``.cases`` files check it.
 Values are those of Appendix P: boolean true/false; date "yyyymmdd" with '?' for unknown parts;
 digits a digit string; currency "UUUmm.nn" (or "mm.nn" without a spoken currency, as DTMF);
 number a string with optional sign and decimal point; phone digits with an 'x' before an

@@ -270,7 +270,10 @@ def _build(source: Any, uri: str, media_type: str | None, mode: str | None, xml_
         raise GrammarError(uri, line, "grammar has no rules: expected at least one <rule>")
     _check(doc, form)
     root = _root_of(doc, fragment, form)
-    return Grammar(doc, mode=doc.mode, root=root, weight=weight, form=form)
+    g = Grammar(doc, mode=doc.mode, root=root, weight=weight, form=form)
+    if not g.external_refs():
+        g.program()  # compile now: left recursion and bad tag scripts are parse errors
+    return g
 
 
 def parse_grammar(source: Any, *, uri: str, media_type: str | None = None, mode: str | None = None,

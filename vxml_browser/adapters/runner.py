@@ -1,0 +1,226 @@
+"""Drive a session with the console platform: actions out, a caller's answers in.
+
+The console platform has no audio: prompts are text events, the caller answers wait points
+with lines (``dtmf``, ``say``, ``silence``, ``hangup``; see ``caller.py``). It is the platform
+of the console command, the conformance runner and the interpreter's scenario tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+import wave
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.actions import (
+    AudioRef, Collect, Disconnect, Error, Exit, Fetch, Log, ObjectCall, Play, Prompt, Record,
+    Transfer,
+)
+from ..core.inputs import (
+    Ack, Alternative, DtmfKey, Hangup, Input, NoInput, ObjectDone, Played, Recorded, Recording,
+    Speech, Start, TransferDone,
+)
+from ..core.interpreter import DocumentCache
+from ..core.session import Session
+from .caller import Caller
+from .fetcher import Fetcher
+
+TRANSFER_OUTCOMES = frozenset({
+    "busy", "noanswer", "network_busy", "near_end_disconnect", "far_end_disconnect",
+    "maxtime_disconnect", "network_disconnect", "unknown",
+})
+
+
+def prompt_event(prompt: Prompt) -> dict[str, Any]:
+    return {
+        "event": "prompt",
+        "text": prompt.text,
+        "audio": [p.src for p in prompt.parts if isinstance(p, AudioRef)],
+    }
+
+
+def silent_wav(seconds: float, rate: int = 8000) -> bytes:
+    """A WAV file of ``seconds`` of silence (what a console "recording" holds)."""
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(struct.pack("<h", 0) * int(seconds * rate))
+    return buf.getvalue()
+
+
+def _recording(media_type: str, seconds: float) -> Recording:
+    if media_type == "audio/basic":
+        data = b"\xff" * int(seconds * 8000)  # µ-law silence
+    else:
+        data = silent_wav(seconds)
+    return Recording(data=data, media_type=media_type, duration_ms=int(seconds * 1000))
+
+
+@dataclass
+class ConsolePlatform:
+    """Answers a session's actions from a caller's lines."""
+
+    caller: Caller
+    keys: deque[str] = field(default_factory=deque)
+    hung_up: bool = False
+
+    def emit(self, event: dict[str, Any]) -> None:
+        self.caller.hear(event)
+
+    def emit_prompts(self, prompts: tuple[Prompt, ...]) -> None:
+        for prompt in prompts:
+            self.emit(prompt_event(prompt))
+
+    def _line(self, waiting: dict[str, Any]) -> tuple[str, str]:
+        if self.hung_up:
+            return "hangup", ""
+        line = self.caller.respond(waiting)
+        if line is None:
+            return "hangup", ""
+        verb, _, rest = line.strip().partition(" ")
+        return verb.lower(), rest.strip()
+
+    def collect(self, action: Collect) -> Input:
+        self.emit_prompts(action.prompts)
+        if self.hung_up:
+            return Hangup()
+        if self.keys:
+            return DtmfKey(self.keys.popleft())
+        if action.phase != "start":
+            return NoInput()  # the caller pressed their keys and then stayed silent
+        waiting = {
+            "event": "listen", "modes": sorted(action.inputmodes), "phase": action.phase,
+            "timeout": action.timeout_s,
+        }
+        self.emit(waiting)
+        while True:
+            verb, rest = self._line(waiting)
+            if verb == "dtmf" and rest:
+                self.keys.extend(k for k in rest.replace(" ", "") if k in "0123456789*#ABCDabcd")
+                if self.keys:
+                    return DtmfKey(self.keys.popleft().upper())
+            elif verb == "say":
+                return Speech((Alternative(rest, 1.0),))
+            elif verb in ("silence", "noinput"):
+                return NoInput()
+            elif verb == "hangup":
+                self.hung_up = True
+                return Hangup()
+            # anything else is not a caller line: ask again
+
+    def record(self, action: Record) -> Input:
+        self.emit_prompts(action.prompts)
+        waiting = {"event": "record", "beep": action.beep, "maxtime": action.maxtime_s,
+                   "type": action.media_type, "dtmfterm": action.dtmfterm}
+        self.emit(waiting)
+        verb, rest = self._line(waiting)
+        if verb == "hangup":
+            self.hung_up = True
+            return Hangup()
+        if verb in ("silence", "noinput"):
+            return NoInput()
+        if verb == "dtmf":
+            key = (rest[:1] or "#").upper()
+            return Recorded(_recording(action.media_type, 1.0), termchar=key if action.dtmfterm else None)
+        words = max(1, len(rest.split()))
+        seconds = min(action.maxtime_s or 30.0, 0.4 * words + 0.5)
+        maxtime = bool(action.maxtime_s) and 0.4 * words + 0.5 >= action.maxtime_s
+        return Recorded(_recording(action.media_type, seconds), maxtime=maxtime,
+                        utterance=Alternative(rest, 1.0) if rest else None)
+
+    def transfer(self, action: Transfer) -> Input:
+        self.emit_prompts(action.prompts)
+        waiting = {"event": "transfer", "dest": action.dest, "type": action.type,
+                   "aai": action.aai, "connecttimeout": action.connecttimeout_s,
+                   "maxtime": action.maxtime_s}
+        self.emit(waiting)
+        if action.type == "blind":
+            return TransferDone("transferred")
+        verb, rest = self._line(waiting)
+        if verb == "hangup":
+            self.hung_up = True
+            return Hangup()
+        if verb == "transfer" and rest in TRANSFER_OUTCOMES:
+            return TransferDone(rest)  # type: ignore[arg-type]
+        if verb == "say":
+            return TransferDone("near_end_disconnect", input=Alternative(rest), inputmode="voice")
+        if verb == "dtmf":
+            return TransferDone("near_end_disconnect", input=Alternative(rest), inputmode="dtmf")
+        return TransferDone("far_end_disconnect", duration_s=1.0)
+
+    def handle(self, action: Any) -> Input:
+        match action:
+            case Play(prompts=prompts):
+                self.emit_prompts(prompts)
+                return Played() if not self.hung_up else Hangup()
+            case Collect():
+                return self.collect(action)
+            case Record():
+                return self.record(action)
+            case Transfer():
+                return self.transfer(action)
+            case ObjectCall(classid=classid):
+                self.emit_prompts(action.prompts)
+                return ObjectDone(error="error.unsupported.objectname",
+                                  message=f"the console platform has no object '{classid}'")
+            case Log(text=text, label=label):
+                event: dict[str, Any] = {"event": "log", "text": text}
+                if label:
+                    event["label"] = label
+                self.emit(event)
+                return Ack()
+            case Disconnect(prompts=prompts):
+                self.emit_prompts(prompts)
+                self.emit({"event": "disconnect"})
+                self.hung_up = True
+                return Ack()
+            case Error(name=name, message=message):
+                self.emit({"event": "error", "name": name, "message": message})
+                return Ack()
+        raise TypeError(f"the console platform cannot do {action!r}")
+
+
+async def run_session(
+    uri: str,
+    caller: Caller,
+    *,
+    fetcher: Fetcher,
+    session_vars: dict[str, Any] | None = None,
+    max_steps: int = 100_000,
+    timeout_s: float = 30.0,
+    documents: DocumentCache | None = None,
+    trace: Any = None,
+) -> dict[str, Any]:
+    """Run one call to the end; returns the final exit event (also given to the caller)."""
+    session = Session(documents=documents, trace=trace, max_steps=max_steps)
+    platform = ConsolePlatform(caller)
+    variables = session_vars or {
+        "connection": {
+            "local": {"uri": "console:ivr"}, "remote": {"uri": "console:caller"},
+            "protocol": {"name": "console", "version": "1"}, "redirect": [], "aai": None,
+            "originator": "console:caller",
+        }
+    }
+
+    async def drive() -> dict[str, Any]:
+        action = session.start(Start(uri, variables))
+        while not isinstance(action, Exit):
+            if isinstance(action, Fetch):
+                received: Input = await fetcher.fetch(action)
+            else:
+                received = platform.handle(action)
+            action = session.send(received)
+        return {"event": "exit", "value": action.value, "reason": action.reason}
+
+    try:
+        final = await asyncio.wait_for(drive(), timeout_s)
+    except TimeoutError:
+        platform.emit({"event": "error", "name": "timeout", "message": f"the call ran over {timeout_s} s"})
+        final = {"event": "exit", "value": None, "reason": "timeout"}
+    platform.emit(final)
+    return final

@@ -1,0 +1,119 @@
+"""A call's interpreter, sans-I/O: fed inputs, it hands back actions (ARCHITECTURE.md).
+
+    session = Session()
+    action = session.start(Start("http://app/main.vxml", {...session variables...}))
+    while not isinstance(action, Exit):
+        action = session.send(await platform.do(action))
+
+Inside, the FIA is a generator that yields an action wherever it must wait and receives the
+input that answers it. Uncaught events end the session with an ``Error`` action then ``Exit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import Any
+
+from .actions import Action, Error, Exit, Play
+from .events import Thrown
+from .fia.catch import Uncaught
+from .fia.document import run_session
+from .inputs import Input, Start
+from .interpreter import DocumentCache, Interpreter, SessionState
+from .outcomes import DisconnectCall, ExitCall, Return
+from .scripting import ScriptEngine
+
+DEFAULT_SESSION: dict[str, Any] = {
+    "connection": {
+        "local": {"uri": ""},
+        "remote": {"uri": ""},
+        "protocol": {"name": "", "version": ""},
+        "redirect": [],
+        "aai": None,
+        "originator": None,
+    }
+}
+
+
+class SessionOver(Exception):
+    """``send`` was called after ``Exit``: a platform bug."""
+
+
+class Session:
+    """One call's interpreter."""
+
+    def __init__(
+        self,
+        *,
+        documents: DocumentCache | None = None,
+        trace: Callable[[str, str], None] | None = None,
+        script_time_limit_s: float = 5.0,
+        script_memory_limit: int = 64 * 1024 * 1024,
+        max_steps: int = 100_000,
+    ) -> None:
+        self.documents = documents if documents is not None else DocumentCache()
+        self.trace = trace
+        self.script_time_limit_s = script_time_limit_s
+        self.script_memory_limit = script_memory_limit
+        self.max_steps = max_steps
+        self._gen: Generator[Action, Input, None] | None = None
+        self.done = False
+        self.state: SessionState | None = None
+
+    def start(self, start: Start) -> Action:
+        self._gen = self._main(start)
+        return self._advance(None)
+
+    def send(self, received: Input) -> Action:
+        if self._gen is None or self.done:
+            raise SessionOver("the session is over")
+        return self._advance(received)
+
+    def _advance(self, received: Input | None) -> Action:
+        assert self._gen is not None
+        try:
+            action = self._gen.send(received) if received is not None else next(self._gen)
+        except StopIteration:
+            self.done = True
+            return Exit(None, "end")
+        if isinstance(action, Exit):
+            self.done = True
+            self._gen.close()
+        elif self.state is not None and self.state.steps > self.max_steps:
+            self.done = True
+            self._gen.close()
+            return Exit(None, "error")
+        return action
+
+    def _main(self, start: Start) -> Generator[Action, Input, None]:
+        engine = ScriptEngine(time_limit_s=self.script_time_limit_s,
+                              memory_limit_bytes=self.script_memory_limit)
+        session_scope = engine.new_scope("session", None)
+        variables = {**DEFAULT_SESSION, **start.session}
+        for name, value in variables.items():
+            engine.declare_value(session_scope, name, value)
+        state = SessionState(engine=engine, scope=session_scope, documents=self.documents, trace=self.trace)
+        self.state = state
+        ctx = Interpreter(state)
+        outcome = yield from run_session(ctx, start.uri)
+        reason = "hangup" if state.hung_up else "exit"
+        if isinstance(outcome, Uncaught) or (isinstance(outcome, Thrown)):
+            if state.queue:
+                yield Play(state.queue.flush())
+            if outcome.name.startswith("connection.disconnect"):
+                yield Exit(None, "hangup")
+                return
+            yield Error(outcome.name, outcome.message or "", outcome.where)
+            yield Exit(None, "error")
+            return
+        if state.queue and not state.hung_up:
+            yield Play(state.queue.flush())
+        if isinstance(outcome, ExitCall):
+            yield Exit(outcome.value, reason)
+        elif isinstance(outcome, DisconnectCall):
+            yield Exit(outcome.namelist, "hangup")
+        elif isinstance(outcome, Return):
+            yield Error("error.semantic", "<return> outside a subdialog")
+            yield Exit(None, "error")
+        else:
+            yield Exit(None, reason)
