@@ -33,6 +33,13 @@ def _say(m: re.Match[str]) -> str:
     return f"say {m.group('what').strip().lower()}"
 
 
+TOKEN_NAMES = ("Chicago", "San Francisco", "New York", "London", "Tokyo", "Truth or Consequences",
+               "Hackensack", "Standardsville", "help", "cancel", "exit", "yes")
+"""The phrases of the stylesheet's ``emit-name-from-token`` (alpha .. hotel, help, cancel ...)."""
+
+_TOKENS = "|".join(re.escape(t) for t in TOKEN_NAMES)
+
+
 INSTRUCTIONS: tuple[Instruction, ...] = (
     # conf:hangup
     Instruction("hangup", re.compile(r"\bhang up now\b", re.I), lambda m: "hangup"),
@@ -54,17 +61,35 @@ INSTRUCTIONS: tuple[Instruction, ...] = (
                 lambda m: f"dtmf {m.group('keys')}"),
     # conf:speech value='alpha' -> "Say 'Chicago'."
     Instruction("speech", re.compile(r"\bsay\s+'(?P<what>[^']+)'", re.I), _say),
+    # hand-written prompts of a few tests (525, 523): "Say nothing." / "Say New York."
+    Instruction("say-nothing", re.compile(r"\bsay nothing\b", re.I), lambda m: "silence"),
+    Instruction("speech-unquoted", re.compile(rf"\bsay\s+(?P<what>{_TOKENS})\b", re.I), _say),
 )
 
 
 def instruction_for(text: str) -> tuple[str, str] | None:
-    """The (instruction name, caller line) the *last* instruction in a prompt text calls for."""
+    """The (instruction name, caller line) the *last* instruction in a prompt text calls for.
+
+    When rows match at the same place the earlier row wins ("No input expected. Say nothing"
+    is ``noinput``, not ``say-nothing``).
+    """
     best: tuple[int, str, str] | None = None
     for row in INSTRUCTIONS:
         for m in row.pattern.finditer(text):
-            if best is None or m.start() > best[0]:
-                best = (m.start(), row.name, row.line(m))
+            start = m.start()
+            if row.name == "say-nothing" and re.search(r"no input expected\.?\s*$", text[:start], re.I):
+                continue
+            if best is None or start > best[0]:
+                best = (start, row.name, row.line(m))
     return None if best is None else (best[1], best[2])
+
+
+TRANSFER_ENVIRONMENT: dict[str, str] = {
+    "cudl/290": "say chicago",  # "Originator says 'Chicago' to disconnect the callee."
+    "cudl/300": "hangup",  # "Originator hangs up."
+}
+"""What the caller does while a bridged transfer runs, from the tests' "Test environment
+requirements" comments (the parts the caller side can do; the far end is the platform's)."""
 
 
 class SuiteCaller:
@@ -72,14 +97,16 @@ class SuiteCaller:
 
     The last instruction heard is kept until a new one replaces it (a reprompt repeats it, and
     "Press '1'" in a block applies to the field that follows). With no instruction heard the
-    caller stays silent. After ``max_turns`` answers it hangs up, so a looping test ends.
+    caller stays silent. During a transfer it does what ``transfer_line`` says (default: stays
+    on the line). After ``max_turns`` answers it hangs up, so a looping test ends.
     """
 
-    def __init__(self, max_turns: int = 25) -> None:
+    def __init__(self, max_turns: int = 25, transfer_line: str = "silence") -> None:
         self.events: list[dict[str, Any]] = []
         self.instruction: tuple[str, str] | None = None
         self.turns = 0
         self.max_turns = max_turns
+        self.transfer_line = transfer_line
         self.gave_up = False
 
     def hear(self, event: dict[str, Any]) -> None:
@@ -94,6 +121,8 @@ class SuiteCaller:
         if self.turns > self.max_turns:
             self.gave_up = True
             return "hangup"
+        if waiting.get("event") == "transfer":
+            return self.transfer_line
         if waiting.get("event") == "listen" and waiting.get("phase", "start") != "start":
             return "silence"  # the caller has finished the input it was asked for
         if self.instruction is None:

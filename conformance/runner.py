@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.caller import SuiteCaller
+from conformance.caller import TRANSFER_ENVIRONMENT, SuiteCaller
 from conformance.fetching import SuiteFetcher
 from conformance.helpers import helper_table
 from conformance.server import LocalServer, make_app
@@ -99,7 +99,7 @@ async def run_one(test: SuiteTest, *, root: Path, base_url: str, fetcher: Any,
     """Run one test call and judge it. Never raises for a failing or crashing interpreter."""
     url = entry_url(base_url, test, root)
     folder_url = url.rsplit("/", 1)[0] + "/"
-    caller = SuiteCaller()
+    caller = SuiteCaller(transfer_line=TRANSFER_ENVIRONMENT.get(test.id, "silence"))
     started = time.monotonic()
     final: dict[str, Any] | None = None
     timed_out: float | None = None

@@ -26,19 +26,38 @@ def _is(event: dict[str, Any], word: str) -> bool:
     return event.get("event") == "prompt" and str(event.get("text", "")).strip().lower() == word
 
 
-def _fail_reason(events: list[dict[str, Any]], start: int) -> str:
-    """The reason after a "fail" prompt: the stylesheet's log line, else the next prompt."""
-    for event in events[start + 1:]:
-        kind = event.get("event")
-        if kind == "log":
-            text = str(event.get("text", "")).strip()
-            for prefix in ("failure reason:", "failure expression:"):
-                if text.startswith(prefix):
-                    return text[len(prefix):].strip()
-        elif kind == "prompt":
-            return str(event.get("text", "")).strip()
-        elif kind in ("exit", "error"):
+def _failure_log(event: dict[str, Any]) -> str | None:
+    if event.get("event") != "log":
+        return None
+    text = str(event.get("text", "")).strip()
+    for prefix in ("failure reason:", "failure expression:"):
+        if text.startswith(prefix):
+            return text[len(prefix):].strip()
+    return None
+
+
+def _fail_reason(events: list[dict[str, Any]], at: int) -> str:
+    """The reason of the "fail" prompt at ``at``.
+
+    The stylesheet logs it and speaks it after "fail"; logs run at once while prompts wait in
+    the queue, so the log usually comes *before* the prompt. The nearest failure log wins, then
+    the next prompt that is not "fail" again.
+    """
+    for event in events[at + 1:]:
+        if event.get("event") in ("exit", "error"):
             break
+        found = _failure_log(event)
+        if found is not None:
+            return found
+    for event in reversed(events[:at]):
+        found = _failure_log(event)
+        if found is not None:
+            return found
+    for event in events[at + 1:]:
+        if event.get("event") in ("exit", "error"):
+            break
+        if event.get("event") == "prompt" and not _is(event, "fail"):
+            return str(event.get("text", "")).strip()
     return "test said fail"
 
 

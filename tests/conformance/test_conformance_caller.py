@@ -36,6 +36,9 @@ from conformance.transform import Transformer
          ("record-word", "say i would like to mention london today")),
         ("Recite your favorite nursery rhyme, for example, 'Little Miss Muffett'.",
          ("record-nonspeech", "say little miss muffet sat on her tuffet eating her curds and whey")),
+        ("Say nothing. 1", ("say-nothing", "silence")),
+        ("caught no input Say New York. 2", ("speech-unquoted", "say new york")),
+        ("Say London.", ("speech-unquoted", "say london")),
         ("pass", None),
         ("First prompt expressly declared execution. 2.", None),
     ],
@@ -106,3 +109,12 @@ def test_script_caller_follows_the_realworld_script_then_hangs_up() -> None:
     assert answers == ["silence", "silence", "dtmf 1", "dtmf 2", "dtmf #", "hangup",
                        "hangup", "hangup"]
     assert caller.hung_up
+
+
+def test_transfer_waits_follow_the_tests_environment() -> None:
+    from conformance.caller import TRANSFER_ENVIRONMENT
+
+    assert SuiteCaller().respond({"event": "transfer", "dest": "tel:1"}) == "silence"
+    caller = SuiteCaller(transfer_line=TRANSFER_ENVIRONMENT["cudl/290"])
+    caller.hear({"event": "prompt", "text": "Press '1'.", "audio": []})
+    assert caller.respond({"event": "transfer", "dest": "tel:1"}) == "say chicago"

@@ -23,6 +23,16 @@ def test_fail_reports_the_stylesheets_log_line() -> None:
     assert judge(events, EXIT) == Verdict("fail", "fail: block after goto")
 
 
+def test_the_failure_log_usually_comes_before_the_queued_prompt() -> None:
+    events = [{"event": "log", "text": "failure expression: caught error.badfetch"},
+              prompt("fail"), prompt("caught error.badfetch"), EXIT]
+    assert judge(events, EXIT).reason == "fail: caught error.badfetch"
+
+
+def test_repeated_fail_prompts_are_not_a_reason() -> None:
+    assert judge([prompt("fail")] * 5, None, gave_up=True).reason == "fail: test said fail"
+
+
 def test_fail_without_a_log_uses_the_next_prompt() -> None:
     assert judge([prompt("fail"), prompt("caught error.semantic"), EXIT], EXIT).reason == \
         "fail: caught error.semantic"
