@@ -172,6 +172,7 @@ class _AbnfParser:
                     if not name:
                         raise self.fail(f"expected a rule name after 'root $', found {self.found()}")
                     doc.root = name
+                    doc.root_line = self.line(start)
                 elif kw == "tag-format":
                     doc.tag_format = self.angle("tag-format") if self.peek("<") else self.regex(re.compile(r"[^\s;]+"))
                 elif kw == "base":

@@ -228,7 +228,7 @@ def _root_of(doc: GrammarDoc, fragment: str | None, form: str) -> str:
     if doc.root:
         if doc.root not in doc.rules:
             word = f"${doc.root}" if form == "abnf" else doc.root
-            raise GrammarError(doc.uri, None, f"root rule '{word}' is not defined")
+            raise GrammarError(doc.uri, doc.root_line, f"root rule '{word}' is not defined")
         return doc.root
     for rule in doc.rules.values():  # no root declared: the first public rule, else the first rule
         if rule.scope == "public":

@@ -94,6 +94,7 @@ class GrammarDoc:
     uri: str
     rules: dict[str, Rule] = field(default_factory=dict)
     root: str | None = None
+    root_line: int | None = None
     mode: str = "voice"
     lang: str | None = None
     tag_format: str | None = None

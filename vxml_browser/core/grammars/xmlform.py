@@ -11,8 +11,6 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml import etree
-
 from vxml_browser.core.model import DocumentError, parse_xml
 
 from .nodes import (
@@ -101,6 +99,7 @@ class _XmlParser:
         if local != "grammar" or ns not in _OWN:
             raise self.fail(el, f"found <{local}>: expected <grammar> in namespace {SRGS_NS}")
         doc.root = el.get("root")
+        doc.root_line = el.sourceline
         doc.mode = el.get("mode") or "voice"
         doc.lang = el.get(f"{{{XML_NS}}}lang")
         doc.tag_format = el.get("tag-format")
@@ -257,5 +256,5 @@ def has_rules(el: Any) -> bool:
     return any(_split(c.tag)[1] == "rule" for c in el if isinstance(c.tag, str))
 
 
-__all__ = ["etree", "has_rules", "inline_text", "parse_repeat", "parse_xml_grammar", "ref_of", "resolve",
+__all__ = ["has_rules", "inline_text", "parse_repeat", "parse_xml_grammar", "ref_of", "resolve",
            "tokens_of"]
