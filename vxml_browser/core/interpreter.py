@@ -187,11 +187,11 @@ class Interpreter:
     def transition(
         self, uri: str, node: Node, scope: Scope, *, method: str = "GET",
         params: tuple[tuple[str, Any], ...] = (),
-        enctype: str = "application/x-www-form-urlencoded",
+        enctype: str = "application/x-www-form-urlencoded", submit: bool = False,
     ) -> Generator[Any, Any, Outcome]:
         """A ``<goto>``/``<submit>``/``<link>``/``<choice>`` target as a ``Goto`` (§5.3.7)."""
         uri = uri.strip()
-        if uri.startswith("#") and method == "GET" and not params:
+        if uri.startswith("#") and not submit:
             dialog = uri[1:]
             if self.doc is None or dialog not in self.doc.dialogs:
                 return Thrown("error.badfetch", f"no dialog '{dialog}' in {self.base_uri}", node.where)
@@ -203,7 +203,7 @@ class Interpreter:
             return doc
         if fragment and fragment not in doc.dialogs:
             return Thrown("error.badfetch", f"no dialog '{fragment}' in {doc.uri}", node.where)
-        return Goto(document=doc, dialog=fragment or None)
+        return Goto(document=doc, dialog=fragment or None, submitted=submit)
 
     @staticmethod
     def decode(content: bytes, charset: str | None) -> str:

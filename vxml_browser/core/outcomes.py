@@ -20,6 +20,7 @@ class Goto:
     document: Document | None = None
     dialog: str | None = None
     item: str | None = None
+    submitted: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,15 @@ if TYPE_CHECKING:
     from ..model import Node
 
 
+# Each static attribute and its ECMAScript twin.
+EXPR_TWINS = {"next": "expr", "nextitem": "expritem", "event": "eventexpr", "message": "messageexpr"}
+
+
 def _target(node: Node, ctx: Interpreter, scope: Scope, attr: str) -> str | None:
-    """The value of ``attr`` or of its ``attr+'expr'`` twin (``next``/``expr``)."""
+    """The value of ``attr`` or of its expression twin (``next``/``expr``, ``nextitem``/``expritem``)."""
     if node.has(attr):
         return node.get(attr)
-    expr_attr = "expr" if attr == "next" else attr + "expr"
+    expr_attr = EXPR_TWINS[attr]
     if node.has(expr_attr):
         return ctx.engine.eval_str(scope, node.get(expr_attr) or "undefined")
     return None
@@ -55,7 +59,8 @@ def run_submit(node: Node, ctx: Interpreter, scope: Scope) -> Generator[Any, Any
     if method not in ("GET", "POST"):
         return Thrown("error.badfetch", f"<submit> method '{method.lower()}' is not get or post", node.where)
     enctype = node.get("enctype") or "application/x-www-form-urlencoded"
-    return (yield from ctx.transition(uri, node, scope, method=method, params=tuple(params), enctype=enctype))
+    return (yield from ctx.transition(uri, node, scope, method=method, params=tuple(params), enctype=enctype,
+                                         submit=True))
 
 
 def namelist_values(node: Node, ctx: Interpreter, scope: Scope) -> dict[str, Any]:

@@ -39,40 +39,54 @@ def initialize_variables(ctx: Interpreter, root: Node, scope: Any) -> Generator[
     return None
 
 
-def enter_document(ctx: Interpreter, doc: Document) -> Generator[Any, Any, Outcome | None]:
-    """Make ``doc`` current: its application root and scopes, then its variables (§1.5.2)."""
+def enter_document(ctx: Interpreter, doc: Document, submitted: bool = False) -> Generator[Any, Any, Outcome | None]:
+    """Make ``doc`` current: its application root and scopes, then its variables (§1.5.2).
+
+    The application scope survives a transition between documents of the same application,
+    and a ``<goto>`` from a leaf to its root; a root that transitions to itself, and a
+    ``<submit>`` from a leaf to its root, initialize the root again (IR assertions 72-76).
+    """
     engine = ctx.engine
     app_uri = None
     if doc.application:
         app_uri = urldefrag(ctx.resolve_uri(doc.application, doc.uri))[0]
     root_uri = app_uri or doc.uri
+    previous = ctx.doc
     ctx.doc = doc
-    if ctx.app_uri != root_uri:
-        ctx.app_scope = engine.new_scope("application", ctx.session.scope)
-        ctx.app_uri = root_uri
-        ctx.app_doc = None
-        ctx.reset_properties()
-        if app_uri is not None:
-            root = yield from ctx.load_document(app_uri, doc.root, None)
-            if isinstance(root, Thrown):
-                ctx.doc_scope = engine.new_scope("document", ctx.app_scope)
-                return root
-            ctx.app_doc = root
-            saved, ctx.doc = ctx.doc, root
-            outcome = yield from initialize_variables(ctx, root.root, ctx.app_scope)
-            ctx.doc = saved
-            if outcome is not None:
-                return outcome
-        else:
-            ctx.app_doc = doc
-    elif app_uri is None:
-        # The application's root document is now the current document: its variables live
-        # on in the application scope and are not initialized again (§1.5.2).
+    leaf_to_root = (
+        app_uri is None and previous is not None and previous.uri != doc.uri
+        and previous.application is not None and not submitted
+    )
+    if ctx.app_uri == root_uri and (app_uri is not None or leaf_to_root):
+        if app_uri is None:
+            # A leaf went to its root with <goto>: the root's variables live on (§1.5.2).
+            ctx.doc_scope = ctx.app_scope
+            return None
+        ctx.doc_scope = engine.new_scope("document", ctx.app_scope)
+        return (yield from initialize_variables(ctx, doc.root, ctx.doc_scope))
+    # A new application (or a root initialized again).
+    ctx.app_scope = engine.new_scope("application", ctx.session.scope)
+    ctx.app_uri = root_uri
+    ctx.app_doc = None
+    ctx.reset_properties()
+    if app_uri is None:
+        # The document is its own application root: its variables are both document and
+        # application variables, so one scope object answers to both names (§5.1.2).
+        ctx.app_doc = doc
         ctx.doc_scope = ctx.app_scope
-        return None
+        engine.declare_value(ctx.app_scope, "document", ctx.app_scope.obj)
+        return (yield from initialize_variables(ctx, doc.root, ctx.app_scope))
+    root = yield from ctx.load_document(app_uri, doc.root, None)
     ctx.doc_scope = engine.new_scope("document", ctx.app_scope)
-    scope = ctx.app_scope if ctx.app_doc is doc else ctx.doc_scope
-    return (yield from initialize_variables(ctx, doc.root, scope))
+    if isinstance(root, Thrown):
+        return root
+    ctx.app_doc = root
+    ctx.doc = root
+    outcome = yield from initialize_variables(ctx, root.root, ctx.app_scope)
+    ctx.doc = doc
+    if outcome is not None:
+        return outcome
+    return (yield from initialize_variables(ctx, doc.root, ctx.doc_scope))
 
 
 def run_documents(
@@ -85,9 +99,10 @@ def run_documents(
     pending: Matched | None = None
     item: str | None = None
     enter = True
+    submitted = False
     while True:
         if enter:
-            outcome = yield from enter_document(ctx, doc)
+            outcome = yield from enter_document(ctx, doc, submitted)
             enter = False
             if outcome is not None:
                 if isinstance(outcome, Thrown):
@@ -97,6 +112,7 @@ def run_documents(
                     if goto is None:
                         return outcome
                     doc, dialog, item, enter, pending = _follow(ctx, goto, doc)
+                    submitted = getattr(goto, "submitted", False)
                     continue
         node = doc.dialogs.get(dialog) if dialog else (doc.dialog_order[0] if doc.dialog_order else None)
         if node is None:
@@ -123,6 +139,7 @@ def run_documents(
         if goto is None:
             return outcome  # type: ignore[return-value]
         doc, dialog, item, enter, pending = _follow(ctx, goto, doc)
+        submitted = getattr(goto, "submitted", False)
 
 
 def _as_goto(outcome: Any) -> Any:

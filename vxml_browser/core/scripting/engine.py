@@ -210,15 +210,17 @@ class ScriptEngine:
         fn = self._compiled.get(key)
         if fn is not None:
             return fn
-        withs = "".join(f"with(a[{i}])" for i in range(depth + 1))
+        # The chain parameter has a name no document would use: each ``with`` is evaluated
+        # inside the previous one, where a variable named like it would shadow it.
+        withs = "".join(f"with(__vxml$c[{i}])" for i in range(depth + 1))
         if kind == "expr":
             body = f"{withs}{{return ({source}\n);}}"
         elif kind == "assign":
             body = f"{withs}{{{source};}}"
         else:  # script: runs over the chain proxy passed as a[0]
-            body = f"with(a){{{source}\n}}"
+            body = f"with(__vxml$c){{{source}\n}}"
         try:
-            fn = self._run(self.ctx.eval, f"(function(a){{{body}}})")
+            fn = self._run(self.ctx.eval, f"(function(__vxml$c){{{body}}})")
         except ScriptError as exc:
             raise ScriptError(f"{exc.message} in '{_short(source)}'", exc.event) from None
         if len(self._compiled) > 20000:
