@@ -16,12 +16,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.actions import (
-    AudioRef, Collect, Disconnect, Error, Exit, Fetch, Log, ObjectCall, Play, Prompt, Record,
+    AudioRef,
+    Collect,
+    Disconnect,
+    Error,
+    Exit,
+    Fetch,
+    Log,
+    ObjectCall,
+    Play,
+    Prompt,
+    Record,
     Transfer,
 )
 from ..core.inputs import (
-    Ack, Alternative, DtmfKey, Hangup, Input, NoInput, ObjectDone, Played, Recorded, Recording,
-    Speech, Start, TransferDone,
+    Ack,
+    Alternative,
+    DtmfKey,
+    Hangup,
+    Input,
+    NoInput,
+    ObjectDone,
+    Played,
+    Recorded,
+    Recording,
+    Speech,
+    Start,
+    TransferDone,
 )
 from ..core.interpreter import DocumentCache
 from ..core.session import Session
