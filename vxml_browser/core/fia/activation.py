@@ -34,6 +34,12 @@ class Entry:
 
 UNIVERSALS = ("help", "exit", "cancel")
 
+SRGS_TYPES = frozenset({"application/srgs+xml", "application/srgs", "application/grammar+xml",
+                        "application/x-srgs+xml", "text/xml", "application/xml"})
+"""Grammar media types the engine reads (SRGS 1.0 XML and ABNF; XML by content)."""
+FOREIGN_TYPES = frozenset({"application/x-jsgf", "application/jsgf", "text/x-jsgf", "text/gsl",
+                           "application/x-nuance-gsl", "application/grammar+luis"})
+
 
 def _grammar_mode(node: Node, default: str = "voice") -> str:
     return node.get("mode") or default
@@ -65,6 +71,10 @@ def load_grammar(ctx: Interpreter, node: Node, scope: Scope) -> Generator[Any, A
     src = node.get("src")
     if src is None and node.has("srcexpr"):
         src = ctx.engine.eval_str(scope, node.get("srcexpr") or "undefined")
+    declared = (node.get("type") or "").split(";")[0].strip().lower()
+    if declared and declared not in SRGS_TYPES:
+        return Thrown("error.unsupported.format", f"grammar type '{declared}' is not supported: "
+                      "expected application/srgs+xml or application/srgs", node.where)
     mode = node.get("mode")
     weight = _float(node.get("weight"), 1.0)
     lang = node.get("xml:lang") or (ctx.doc.root.get("xml:lang") if ctx.doc else None)
@@ -79,6 +89,10 @@ def load_grammar(ctx: Interpreter, node: Node, scope: Scope) -> Generator[Any, A
             fetched = yield from ctx.fetch_resource(doc_uri, node, scope, kind="grammar")
             if isinstance(fetched, Thrown):
                 return Thrown("error.badfetch", fetched.message, node.where)
+            served = (fetched.media_type or "").lower()
+            if not declared and (served in FOREIGN_TYPES or doc_uri.lower().endswith((".jsgf", ".gsl"))):
+                return Thrown("error.unsupported.format",
+                              f"grammar {doc_uri} is {served or 'JSGF/GSL'}, not SRGS", node.where)
             grammar = g.parse_grammar(
                 fetched.content, uri=fetched.uri, media_type=node.get("type") or fetched.media_type or None,
                 mode=mode, xml_lang=lang, fragment=fragment or None, weight=weight,

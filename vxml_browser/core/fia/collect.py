@@ -103,7 +103,22 @@ def _entry_for(entries: list[Entry], grammar: Any) -> Entry:
 def collect(
     ctx: Interpreter, node: Node | None, entries: list[Entry]
 ) -> Generator[Any, Any, Matched | Thrown]:
-    """Flush the prompt queue, wait for input and interpret it against ``entries``."""
+    """Flush the prompt queue, wait for input and interpret it against ``entries``.
+
+    A grammar whose semantic tags fail while interpreting the input throws error.semantic
+    (SISR §7: the interpretation cannot be computed).
+    """
+    from .. import grammars as g
+
+    try:
+        return (yield from _collect(ctx, node, entries))
+    except g.GrammarError as exc:
+        return Thrown("error.semantic", str(exc), node.where if node is not None else "")
+
+
+def _collect(
+    ctx: Interpreter, node: Node | None, entries: list[Entry]
+) -> Generator[Any, Any, Matched | Thrown]:
     from .. import grammars as g
 
     prompts = ctx.session.queue.flush()
