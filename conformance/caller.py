@@ -85,11 +85,24 @@ def instruction_for(text: str) -> tuple[str, str] | None:
 
 
 TRANSFER_ENVIRONMENT: dict[str, str] = {
-    "cudl/290": "say chicago",  # "Originator says 'Chicago' to disconnect the callee."
-    "cudl/300": "hangup",  # "Originator hangs up."
+    # 288: "Destination answers incoming call. Destination hangs up before originator."
+    "cudl/288": "transfer far_end_disconnect",
+    # 290: "Originator says 'Chicago' (or whatever 'alpha' maps to) to disconnect the callee."
+    "cudl/290": "say chicago",
+    # 295: "Destination does not answer within the connecttimeout interval."
+    "cudl/295": "transfer noanswer",
+    # 296: "Destination does not disconnect before platform reaches maxtime value."
+    "cudl/296": "transfer maxtime_disconnect",
+    # 300: "Originator hangs up."
+    "cudl/300": "hangup",
+    # 301: "Destination is busy."
+    "cudl/301": "transfer busy",
+    # 302: "A network point between the platform and destination refuses the call."
+    "cudl/302": "transfer network_busy",
 }
-"""What the caller does while a bridged transfer runs, from the tests' "Test environment
-requirements" comments (the parts the caller side can do; the far end is the platform's)."""
+"""What happens while a bridged transfer runs, from each test's "Test environment requirements"
+comment: the caller's own action, or the far end's outcome as a console ``transfer OUTCOME``
+line (the console platform plays the far end). Blind transfers need no line."""
 
 
 class SuiteCaller:

@@ -2,7 +2,7 @@
 
 The official IR suite shipped ``.ircgi`` scripts and audio that no public copy kept (see the
 suite README). None of the copied tests names an ``.ircgi`` any more (the cudl edits replaced
-them), but four documents link to server resources that are absent. Each is rebuilt here as a
+them), but five documents link to server resources that are absent. Each is rebuilt here as a
 small aiohttp handler; ``HELPERS`` is the one table of them, and ``conformance/REPORT.md`` lists
 it. Deliberately missing targets (``notExist.vxml``, ``1001NextAndNextItem.vxml``, ``a.wav``,
 ``assertion-561.js``: the tests expect error.badfetch) are *not* provided.
@@ -71,6 +71,25 @@ async def assert185_b(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def a655b(request: web.Request) -> web.StreamResponse:
+    """``a655b.txml`` for assertion 655: the document a subdialog's ``<goto>`` lands in.
+
+    a655's comment: "a655b.txml: a short document which does a return from dialog a655,
+    hopefully to this document (a655.txml)"; a655 then checks ``sb1.a655a`` and ``sb1.a655b``,
+    the return properties set on the subdialog's form item variable.
+    """
+    return _vxml(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<vxml version="2.0" xmlns="http://www.w3.org/2001/vxml">\n'
+        '  <form id="a655">\n'
+        '    <var name="a655a" expr="true"/>\n'
+        '    <var name="a655b" expr="true"/>\n'
+        '    <block><return namelist="a655a a655b"/></block>\n'
+        "  </form>\n"
+        "</vxml>\n"
+    )
+
+
 async def a002_audio(request: web.Request) -> web.StreamResponse:
     """``a002_test1.au`` / ``a002_test2.au`` for assertion 2: short audio files (silence here).
 
@@ -94,6 +113,8 @@ HELPERS: tuple[Helper, ...] = (
            "application root declaring appRootVar"),
     Helper("vxml20/cudl-w3c/assert185-b.vxml", assert185_b, "cudl/assert185",
            "submit target whose #form3 checks it was initialised"),
+    Helper("vxml20/cudl-w3c/a655b.txml", a655b, "cudl/a655",
+           "second document of a subdialog: returns a655a and a655b"),
     Helper("vxml20/cudl-w3c/a002_test1.au", a002_audio, "cudl/a002", "short audio file (silence)"),
     Helper("vxml20/cudl-w3c/a002_test2.au", a002_audio, "cudl/a002", "short audio file (silence)"),
 )

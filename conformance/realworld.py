@@ -19,7 +19,7 @@ from typing import Any
 
 from conformance.caller import ScriptCaller
 from conformance.fetching import SuiteFetcher
-from conformance.runner import DEFAULT_TIMEOUT_S, CallResult, Session
+from conformance.runner import DEFAULT_TIMEOUT_S, CallResult, Session, local_paths
 from conformance.server import make_app
 
 DEFAULT_REALWORLD_DIR = Path("/work/shared/realworld-vxml")
@@ -100,7 +100,8 @@ async def run_document(doc: RealDocument, *, root: Path, base_url: str, fetcher:
     hung_up = caller.hung_up
     outcome, detail = classify(caller.events, final, hung_up=hung_up, timed_out=timed_out,
                                crash=crash)
-    return CallResult(doc.id, doc.suite, outcome, detail, round(time.monotonic() - started, 3))
+    return CallResult(doc.id, doc.suite, outcome, local_paths(detail, base_url),
+                      round(time.monotonic() - started, 3))
 
 
 def summary(results: Sequence[CallResult]) -> dict[str, Any]:

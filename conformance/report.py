@@ -140,10 +140,18 @@ def markdown(report: Report, *, suite_dir: str, seconds: float, jobs: int) -> st
     lines += [f"| `{h.path}` | `{h.test}` | {h.what} |" for h in HELPERS]
     lines += [
         "",
-        "Other adaptations: `http://localhost/vxml/X` (hard-coded in 526, 528a1, 530a1, 1003a1)",
-        "is mapped to the test's folder on the local server; other external hosts are answered",
-        "with a network failure without a request. A test reached only from a driver document",
-        "starts at that driver (`entry` in the JSON report), e.g. `528a2` starts at `528a1`.",
+        "Other adaptations, all in conformance/ and none in the suite's files:",
+        "",
+        "- The stylesheet's output gets one probe: `<log label=\"conformance\">pass</log>` before",
+        "  each `<prompt>pass</prompt><exit/>` (transform.py), so a pass inside a",
+        "  `connection.disconnect.*` handler, after the caller is gone and no prompt plays, is seen.",
+        "- `http://localhost/vxml/X` (hard-coded in 526, 528a1, 530a1, 1003a1) is mapped to the",
+        "  test's folder on the local server; other external hosts get a network failure at once.",
+        "- A test reached only from a driver document starts at that driver (`entry` in the JSON",
+        "  report): `528a2` starts at `528a1`, `a72-var-leaf2` at `a72-var-driver`.",
+        "- Bridged transfers: the caller plays each test's \"Test environment requirements\"",
+        "  (caller.TRANSFER_ENVIRONMENT): 290 says 'Chicago', 300 hangs up, and the far end is",
+        "  busy (301), network_busy (302), does not answer (295), reaches maxtime (296) or hangs up (288).",
         "",
     ]
     return "\n".join(lines)

@@ -116,8 +116,13 @@ async def run_one(test: SuiteTest, *, root: Path, base_url: str, fetcher: Any,
     if final is not None and final.get("reason") == "timeout":
         timed_out = timeout_s
     verdict = judge(caller.events, final, timed_out=timed_out, crash=crash, gave_up=caller.gave_up)
-    return CallResult(test.id, test.suite, verdict.status, verdict.reason,
+    return CallResult(test.id, test.suite, verdict.status, local_paths(verdict.reason, base_url),
                       round(time.monotonic() - started, 3))
+
+
+def local_paths(text: str, base_url: str) -> str:
+    """``text`` with the local server's origin dropped (ports differ from run to run)."""
+    return text.replace(base_url, "/")
 
 
 def suite_app(suite_dir: Path) -> Any:

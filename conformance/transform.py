@@ -3,6 +3,12 @@
 The W3C tests are written with ``conf:`` placeholders (``conf:pass``, ``conf:speech``,
 ``conf:grammar`` ...); the official stylesheet turns them into VoiceXML prompts, grammars, logs
 and exits. The stylesheet is applied with lxml, never edited.
+
+One probe is added to its output (``add_pass_probes``): before each ``<prompt>pass</prompt><exit/>``
+a ``<log label="conformance">pass</log>``. Several tests pass inside a
+``connection.disconnect.*`` handler, after the caller is gone, where no prompt can be played
+any more (the stylesheet's ``conf:fail`` already logs its reason; ``conf:pass`` logs nothing).
+The log makes such a pass observable; it changes nothing else the test does.
 """
 
 from __future__ import annotations
@@ -13,6 +19,27 @@ from pathlib import Path
 from lxml import etree
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+VXML_NS = "http://www.w3.org/2001/vxml"
+PROBE_LABEL = "conformance"
+
+
+def add_pass_probes(root: etree._Element) -> int:
+    """Insert ``<log label="conformance">pass</log>`` before each pass prompt; returns how many.
+
+    A pass prompt is the stylesheet's ``conf:pass`` output: ``<prompt>pass</prompt>`` followed
+    by ``<exit/>``.
+    """
+    count = 0
+    for prompt in list(root.iter(f"{{{VXML_NS}}}prompt")):
+        nxt = prompt.getnext()
+        if (len(prompt) == 0 and (prompt.text or "").strip() == "pass" and not prompt.attrib
+                and nxt is not None and nxt.tag == f"{{{VXML_NS}}}exit"):
+            log = etree.Element(f"{{{VXML_NS}}}log", label=PROBE_LABEL)
+            log.text = "pass"
+            prompt.addprevious(log)
+            count += 1
+    return count
 
 
 class Transformer:
@@ -39,6 +66,9 @@ class Transformer:
         """Transform one test document given as bytes; raises ``etree.XMLSyntaxError`` if malformed."""
         doc = etree.fromstring(txml, _PARSER, base_url=base_url).getroottree()
         result = self._xslt()(doc)
+        root = result.getroot()
+        if root is not None:
+            add_pass_probes(root)
         return etree.tostring(result, xml_declaration=True, encoding="UTF-8")
 
     def transform(self, path: Path) -> bytes:

@@ -1,7 +1,7 @@
 """From what the caller heard to a test verdict.
 
 A test passes when it says "pass" (the stylesheet's ``<prompt>pass</prompt><exit/>``) and the
-call then ends. It fails when it says "fail" (the reason follows in a log and a prompt), when an
+call then ends, or, after the caller has hung up, when the pass probe logs it (transform.py). It fails when it says "fail" (the reason follows in a log and a prompt), when an
 error event reaches the platform uncaught, when it hangs (the caller gives up) or times out, or
 when the interpreter raises a Python exception (a crash).
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from conformance.transform import PROBE_LABEL
 
 Status = Literal["pass", "fail"]
 
@@ -24,6 +26,13 @@ class Verdict:
 
 def _is(event: dict[str, Any], word: str) -> bool:
     return event.get("event") == "prompt" and str(event.get("text", "")).strip().lower() == word
+
+
+def _is_pass(event: dict[str, Any]) -> bool:
+    """The pass prompt, or the pass probe's log (``transform.add_pass_probes``)."""
+    if event.get("event") == "log" and event.get("label") == PROBE_LABEL:
+        return str(event.get("text", "")).strip() == "pass"
+    return _is(event, "pass")
 
 
 def _failure_log(event: dict[str, Any]) -> str | None:
@@ -54,8 +63,10 @@ def _fail_reason(events: list[dict[str, Any]], at: int) -> str:
         if found is not None:
             return found
     for event in events[at + 1:]:
-        if event.get("event") in ("exit", "error"):
+        if event.get("event") == "exit":
             break
+        if event.get("event") == "error":
+            return f"test said fail, then uncaught {event.get('name')}: {event.get('message', '')}".strip()
         if event.get("event") == "prompt" and not _is(event, "fail"):
             return str(event.get("text", "")).strip()
     return "test said fail"
@@ -68,13 +79,13 @@ def judge(events: list[dict[str, Any]], final: dict[str, Any] | None, *,
     if crash is not None:
         return Verdict("fail", f"crash: {crash}")
     for i, event in enumerate(events):
-        if _is(event, "pass"):
+        if _is_pass(event):
             if timed_out is not None:
                 return Verdict("fail", f"said pass but did not exit within {timed_out:g} s")
             return Verdict("pass", "")
         if _is(event, "fail"):
             return Verdict("fail", f"fail: {_fail_reason(events, i)}")
-        if event.get("event") == "error":
+        if event.get("event") == "error" and event.get("name") != "timeout":
             return Verdict("fail", f"uncaught {event.get('name', 'error')}: {event.get('message', '')}".strip())
     last = next((str(e.get("text", "")).strip() for e in reversed(events)
                  if e.get("event") == "prompt"), "")

@@ -118,3 +118,4 @@ def test_transfer_waits_follow_the_tests_environment() -> None:
     caller = SuiteCaller(transfer_line=TRANSFER_ENVIRONMENT["cudl/290"])
     caller.hear({"event": "prompt", "text": "Press '1'.", "audio": []})
     assert caller.respond({"event": "transfer", "dest": "tel:1"}) == "say chicago"
+    assert TRANSFER_ENVIRONMENT["cudl/301"] == "transfer busy"

@@ -95,7 +95,7 @@ async def test_vxml_helpers_are_valid_voicexml(tree: Path) -> None:
             async with http.get(server.base_url + helper.path) as resp:
                 body = await resp.read()
                 assert resp.status == 200
-            if helper.path.endswith(".vxml"):
+            if helper.path.endswith((".vxml", ".txml")):
                 root = etree.fromstring(body)
                 assert root.tag == "{http://www.w3.org/2001/vxml}vxml"
             else:
@@ -117,3 +117,13 @@ async def test_assert185_helper_passes_only_from_form3(tree: Path) -> None:
 def test_silent_au_header() -> None:
     data = silent_au(0.25)
     assert data[:4] == b".snd" and len(data) == 24 + 2000
+
+
+async def test_a655b_returns_the_properties_a655_checks(tree: Path) -> None:
+    async with LocalServer(make_app(tree, helpers=helper_table())) as server, \
+            aiohttp.ClientSession() as http:
+        async with http.get(server.base_url + "vxml20/cudl-w3c/a655b.txml") as resp:
+            root = etree.fromstring(await resp.read())
+    v = "{http://www.w3.org/2001/vxml}"
+    assert root.find(f"{v}form").get("id") == "a655"
+    assert root.find(f"{v}form/{v}block/{v}return").get("namelist") == "a655a a655b"

@@ -21,8 +21,8 @@ def _transform(suite_dir: Path, body: bytes) -> etree._Element:
 
 def test_conf_pass_becomes_a_pass_prompt_and_an_exit(suite_dir: Path) -> None:
     block = _transform(suite_dir, b"<form><block><conf:pass/></block></form>").find(f"{V}form/{V}block")
-    assert [child.tag for child in block] == [f"{V}prompt", f"{V}exit"]
-    assert block[0].text == "pass"
+    assert [child.tag for child in block] == [f"{V}log", f"{V}prompt", f"{V}exit"]
+    assert block[1].text == "pass"  # after the pass probe
 
 
 def test_conf_fail_says_fail_then_logs_its_reason(suite_dir: Path) -> None:
@@ -65,3 +65,13 @@ def test_transform_caches_by_file_and_notices_changes(suite_dir: Path, tmp_path:
 def test_a_malformed_test_raises(suite_dir: Path) -> None:
     with pytest.raises(etree.XMLSyntaxError):
         Transformer(suite_dir / XSLT_PATH).transform_bytes(b"<vxml>")
+
+
+def test_a_pass_probe_logs_each_pass_before_its_prompt(suite_dir: Path) -> None:
+    root = _transform(suite_dir, b'<catch event="connection.disconnect.hangup"><conf:pass/></catch>'
+                      b"<form><block><prompt>pass</prompt><conf:fail/></block></form>")
+    catch = root.find(f"{V}catch")
+    assert [c.tag.removeprefix(V) for c in catch] == ["log", "prompt", "exit"]
+    assert (catch[0].get("label"), catch[0].text) == ("conformance", "pass")
+    block = root.find(f"{V}form/{V}block")  # a "pass" prompt not followed by <exit/> is no pass
+    assert [c.tag.removeprefix(V) for c in block][:2] == ["prompt", "prompt"]

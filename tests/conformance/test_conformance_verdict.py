@@ -49,3 +49,16 @@ def test_timeouts_hangs_crashes_and_silent_exits_fail() -> None:
     assert judge([prompt("pass")], None, crash="KeyError: 'x'") == Verdict("fail", "crash: KeyError: 'x'")
     assert judge([prompt("hello"), EXIT], EXIT).reason.startswith("ended without pass")
     assert judge([prompt("pass")], None, timed_out=10).status == "fail"
+
+
+def test_a_pass_after_hang_up_is_seen_in_the_probe_log() -> None:
+    events = [{"event": "disconnect"}, {"event": "log", "text": "pass", "label": "conformance"},
+              {"event": "exit", "value": None, "reason": "hangup"}]
+    assert judge(events, events[-1]) == Verdict("pass", "")
+    plain_log = [{"event": "log", "text": "pass"}, EXIT]
+    assert judge(plain_log, EXIT).status == "fail"
+
+
+def test_a_fail_whose_reason_throws_names_the_error() -> None:
+    events = [prompt("fail"), {"event": "error", "name": "error.semantic", "message": "x undefined"}]
+    assert judge(events, None).reason == "fail: test said fail, then uncaught error.semantic: x undefined"
