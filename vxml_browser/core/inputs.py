@@ -72,6 +72,11 @@ class NoInput:
 
 
 @dataclass(frozen=True, slots=True)
+class MaxSpeechTimeout:
+    """The caller spoke for longer than maxspeechtimeout (VoiceXML 2.0 §6.3.2)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Hangup:
     """The caller hung up (connection.disconnect.hangup, §5.2.5)."""
 
@@ -123,6 +128,6 @@ class ObjectDone:
 
 
 Input = (
-    Start | Ack | Played | Fetched | FetchFailed | DtmfKey | Speech | NoInput | Hangup
+    Start | Ack | Played | Fetched | FetchFailed | DtmfKey | Speech | NoInput | MaxSpeechTimeout | Hangup
     | Recorded | TransferDone | ObjectDone
 )

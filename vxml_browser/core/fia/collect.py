@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..actions import Collect, GrammarRef, Prompt
 from ..events import Thrown
-from ..inputs import DtmfKey, Hangup, NoInput, Recording, Speech
+from ..inputs import DtmfKey, Hangup, MaxSpeechTimeout, NoInput, Recording, Speech
 from ..properties import parse_bool, parse_float, parse_time
 from .activation import Entry
 
@@ -150,6 +150,8 @@ def _collect(
         if isinstance(received, Hangup):
             ctx.session.hung_up = True
             return Thrown("connection.disconnect.hangup", "the caller hung up", where)
+        if isinstance(received, MaxSpeechTimeout):
+            return Thrown("maxspeechtimeout", None, where)
         if isinstance(received, NoInput):
             if not digits:
                 return Thrown("noinput", None, where)

@@ -16,7 +16,7 @@ from urllib.parse import urldefrag
 from ..elements import run_content
 from ..events import Thrown
 from ..outcomes import ExitCall, Goto, Outcome
-from ..scripting import ScriptError
+from ..scripting import UNDEFINED, ScriptError
 from .catch import EventCounters, Uncaught, handle_chain
 from .collect import Matched
 
@@ -66,6 +66,7 @@ def enter_document(ctx: Interpreter, doc: Document, submitted: bool = False) -> 
         return (yield from initialize_variables(ctx, doc.root, ctx.doc_scope))
     # A new application (or a root initialized again).
     ctx.app_scope = engine.new_scope("application", ctx.session.scope)
+    engine.declare_value(ctx.app_scope, "lastresult$", UNDEFINED)  # §5.1.5: none yet
     ctx.app_uri = root_uri
     ctx.app_doc = None
     ctx.reset_properties()

@@ -18,7 +18,7 @@ from typing import Any
 from .nodes import GrammarError, Node, OneOf, Repeat, Rule, RuleRef, Seq, Tag, Token
 
 # opcodes
-TOK, SPLIT, CALL, RET, TAG, ANY, MATCH, FAIL = range(8)
+TOK, SPLIT, CALL, RET, TAG, ANY, MATCH, FAIL, TOKS = range(9)
 # event kinds
 EV_TOKEN, EV_ENTER, EV_EXIT, EV_TAG = range(4)
 MAX_PROGRAM = 400_000
@@ -164,7 +164,16 @@ class Compiler:
         if isinstance(n, OneOf):
             order = sorted(range(len(n.alts)), key=lambda i: -n.alts[i][0])
             starts = tuple(self.node(n.alts[i][1], k, guri, fmt) for i in order if n.alts[i][0] > 0)
-            return self.emit_op((SPLIT, starts)) if starts else self.fail_pc
+            if not starts:
+                return self.fail_pc
+            if len(starts) > 1 and all(self.code[s][0] == TOK for s in starts):
+                # alternatives that all start with a token: one dict lookup per input token
+                table: dict[str, tuple[int, ...]] = {}
+                for s in starts:
+                    _, word, nxt = self.code[s]
+                    table[word] = table.get(word, ()) + (nxt,)
+                return self.emit_op((TOKS, table))
+            return self.emit_op((SPLIT, starts))
         if isinstance(n, Repeat):
             return self.repeat(n, k, guri, fmt)
         if isinstance(n, Tag):
@@ -288,7 +297,7 @@ def _closure(code: list[tuple[Any, ...]], pc: int, stack: Any, ev: Any,
         if op == SPLIT:
             for t in reversed(ins[1]):
                 push((t, stack, ev, depth))
-        elif op == TOK or op == ANY or op == MATCH:
+        elif op == TOK or op == TOKS or op == ANY or op == MATCH:
             out.append((pc, stack, ev))
         elif op == CALL:
             if depth > MAX_STACK:
@@ -319,7 +328,13 @@ def run(prog: Program, tokens: list[str]) -> RunResult:
         for pc, stack, ev in threads:
             ins = code[pc]
             op = ins[0]
-            if op == TOK:
+            if op == TOKS:
+                targets = ins[1].get(tok)
+                if targets:
+                    tev = (ev, EV_TOKEN, tok)
+                    for target in targets:
+                        _closure(code, target, stack, tev, nxt, seen)
+            elif op == TOK:
                 if ins[1] == tok:
                     _closure(code, ins[2], stack, (ev, EV_TOKEN, tok), nxt, seen)
             elif op == ANY:

@@ -68,46 +68,40 @@ def _python_eval(prog: Program, events: list[tuple[int, Any]], tokens: list[str]
 
 _DRIVER = r"""
 var __labels = %(labels)s;
-function __mkrules() {
-  var r = {};
-  Object.defineProperty(r, 'latest', {value: function () { return r.__latest; }, enumerable: false});
-  Object.defineProperty(r, '__latest', {value: undefined, writable: true, enumerable: false});
-  return r;
-}
-function __mkmeta(frame) {
-  var m = {};
-  Object.defineProperty(m, 'current', {value: function () {
-    return {text: __toks.slice(frame.start, __pos).join(' '), score: 1.0}; }, enumerable: false});
-  Object.defineProperty(m, 'latest', {value: function () { return m.__latest; }, enumerable: false});
-  Object.defineProperty(m, '__latest', {value: undefined, writable: true, enumerable: false});
-  return m;
-}
+var __L = Symbol('latest'), __F = Symbol('frame');
 var __toks = [], __pos = 0;
+function __Rules() {}
+Object.defineProperty(__Rules.prototype, 'latest', {value: function () { return this[__L]; }});
+function __Meta(f) { this[__F] = f; }
+Object.defineProperty(__Meta.prototype, 'current', {value: function () {
+  return {text: __toks.slice(this[__F].start, __pos).join(' '), score: 1.0}; }});
+Object.defineProperty(__Meta.prototype, 'latest', {value: function () { return this[__L]; }});
+function __put(s, k) {
+  var m = {text: __toks.slice(k[2], k[3]).join(' '), score: 1.0};
+  s.rules[k[0]] = k[1]; s.rules[__L] = k[1]; s.meta[k[0]] = m; s.meta[__L] = m;
+}
+function __scope(f) {
+  var s = {out: {}, rules: new __Rules(), meta: new __Meta(f)};
+  for (var i = 0; i < f.kids.length; i++) __put(s, f.kids[i]);
+  f.kids = null; f.scope = s;
+  return s;
+}
 function __run(evs, toks) {
   var ev = JSON.parse(evs);
   __toks = JSON.parse(toks); __pos = 0;
-  var frames = [], result;
+  var frames = [], result, f;
   for (var i = 0; i < ev.length; i += 2) {
-    var kind = ev[i], arg = ev[i + 1], f;
+    var kind = ev[i], arg = ev[i + 1];
     if (kind === 0) { __pos++; }
-    else if (kind === 1) {
-      f = {start: __pos, label: arg, tagged: false, has: false, latest: undefined};
-      f.scope = {out: {}, rules: __mkrules(), meta: null};
-      f.scope.meta = __mkmeta(f);
-      frames.push(f);
-    } else if (kind === 3) {
-      f = frames[frames.length - 1];
-      f.tagged = true;
-      __tags[arg](f.scope);
-    } else {
+    else if (kind === 1) { frames.push({start: __pos, label: arg, has: false, latest: undefined, kids: [], scope: null}); }
+    else if (kind === 3) { f = frames[frames.length - 1]; __tags[arg](f.scope || __scope(f)); }
+    else {
       f = frames.pop();
-      var out = f.tagged ? f.scope.out : (f.has ? f.latest : __toks.slice(f.start, __pos).join(' '));
+      var out = f.scope ? f.scope.out : (f.has ? f.latest : __toks.slice(f.start, __pos).join(' '));
       if (frames.length) {
-        var p = frames[frames.length - 1], name = __labels[f.label];
+        var p = frames[frames.length - 1], k = [__labels[f.label], out, f.start, __pos];
         p.has = true; p.latest = out;
-        p.scope.rules[name] = out; p.scope.rules.__latest = out;
-        var mt = {text: __toks.slice(f.start, __pos).join(' '), score: 1.0};
-        p.scope.meta[name] = mt; p.scope.meta.__latest = mt;
+        if (p.scope) { __put(p.scope, k); } else { p.kids.push(k); }
       } else { result = out; }
     }
   }
