@@ -19,7 +19,7 @@ TYPES = ("boolean", "date", "digits", "currency", "number", "phone", "time")
 _HEAD = "#ABNF 1.0 UTF-8;\nlanguage en-US;\nmode {mode};\nroot ${root};\ntag-format <semantics/1.0>;\n"
 
 # -- shared rules ------------------------------------------------------------------------------
-_D = "$d = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;\n"
+_D = "(0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9)"  # a DTMF digit, inline: no rule frame per key
 _TEXT = 'meta.current().text.replace(/ /g, "")'
 
 _DIGIT_WORDS = """$digit = (zero | oh) {out = "0";} | one {out = "1";} | two {out = "2";} | three {out = "3";}
@@ -106,17 +106,17 @@ $cents = cents | cent | pence | penny;
 
 _DTMF = {
     "boolean": lambda p: f'public $boolean = "{p["y"]}" {{out = true;}} | "{p["n"]}" {{out = false;}};\n',
-    "digits": lambda p: f"public $digits = $d<{_range(p)}> {{out = {_TEXT};}};\n" + _D,
-    "number": lambda p: f'public $number = $d<1-> ["*" $d<1->] {{out = {_TEXT}.replace("*", ".");}};\n' + _D,
-    "currency": lambda p: f'public $currency = $d<1-> ["*" $d<1-2>]\n  {{var t = {_TEXT}.split("*"); '
-    'out = t[0] + "." + ((t[1] || "") + "00").slice(0, 2);};\n' + _D,
-    "phone": lambda p: f'public $phone = $d<1-> ["*" $d<1->] {{out = {_TEXT}.replace("*", "x");}};\n' + _D,
-    "date": lambda p: f"public $date = $d $d $d $d $month $day {{out = {_TEXT};}};\n"
+    "digits": lambda p: f"public $digits = {_D}<{_range(p)}> {{out = {_TEXT};}};\n",
+    "number": lambda p: f'public $number = {_D}<1-> ["*" {_D}<1->] {{out = {_TEXT}.replace("*", ".");}};\n',
+    "currency": lambda p: f'public $currency = {_D}<1-> ["*" {_D}<1-2>]\n  {{var t = {_TEXT}.split("*"); '
+    'out = t[0] + "." + ((t[1] || "") + "00").slice(0, 2);};\n',
+    "phone": lambda p: f'public $phone = {_D}<1-> ["*" {_D}<1->] {{out = {_TEXT}.replace("*", "x");}};\n',
+    "date": lambda p: f"public $date = {_D} {_D} {_D} {_D} $month $day {{out = {_TEXT};}};\n"
     "$month = 0 (1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) | 1 (0 | 1 | 2);\n"
-    "$day = 0 (1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) | (1 | 2) $d | 3 (0 | 1);\n" + _D,
+    f"$day = 0 (1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9) | (1 | 2) {_D} | 3 (0 | 1);\n",
     "time": lambda p: f"public $time = $hour $minute\n  {{var t = {_TEXT}; var h = parseInt(t.slice(0, 2), 10); "
     'out = t + ((h === 0 || h > 12) ? "h" : "?");};\n'
-    "$hour = (0 | 1) $d | 2 (0 | 1 | 2 | 3);\n$minute = (0 | 1 | 2 | 3 | 4 | 5) $d;\n" + _D,
+    f"$hour = (0 | 1) {_D} | 2 (0 | 1 | 2 | 3);\n$minute = (0 | 1 | 2 | 3 | 4 | 5) {_D};\n",
 }
 
 
