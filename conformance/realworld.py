@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -115,6 +116,19 @@ def summary(results: Sequence[CallResult]) -> dict[str, Any]:
     }
 
 
+_WHERE = re.compile(r"^[\w.]+: (?:\S+:\d+: )?")
+_URI = re.compile(r"https?://\S+|file:\S+|(?<![\w+])/[\w.-]+/\S+")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_CHOICES = re.compile(r"expected one of .*$")
+
+
+def error_kind(detail: str) -> str:
+    """An error's detail without its name, place, URIs, quoted values and lists of choices."""
+    text = _WHERE.sub("", detail.split("\n", 1)[0])
+    text = _CHOICES.sub("expected one of …", _URI.sub("URI", text))
+    return _QUOTED.sub("…", text)[:100]
+
+
 def markdown(results: Sequence[CallResult], *, corpus: str, seconds: float) -> str:
     """REALWORLD.md: outcome counts, crashes, badfetch lines and the other errors."""
     counts = Counter(r.status for r in results)
@@ -129,6 +143,12 @@ def markdown(results: Sequence[CallResult], *, corpus: str, seconds: float) -> s
         "| --- | ---: |",
     ]
     lines += [f"| {k} | {counts.get(k, 0)} |" for k in OUTCOMES]
+    kinds = Counter((r.status, error_kind(r.reason)) for r in results
+                    if r.status in ("error.badfetch", "error.unsupported", "other error"))
+    if kinds:
+        lines += ["", "## Errors by kind", "", "| outcome | message (values elided) | documents |",
+                  "| --- | --- | ---: |"]
+        lines += [f"| {o} | {m.replace('|', '/')} | {n} |" for (o, m), n in kinds.most_common()]
     for title, outcome in (("Crashes (Python exceptions)", "crash"),
                            ("error.badfetch", "error.badfetch"),
                            ("error.unsupported.*", "error.unsupported"),

@@ -80,3 +80,14 @@ def test_a_missing_interpreter_stops_the_run(suite_dir: Path, monkeypatch: pytes
     monkeypatch.setenv(SESSION_ENV, "standins:no_such_session")
     with pytest.raises(RuntimeError, match="could not be loaded"):
         run_parallel(select(discover(suite_dir), ["234"]), suite_dir, jobs=1)
+
+
+def test_realworld_errors_are_counted_by_kind() -> None:
+    from conformance.realworld import error_kind
+
+    assert error_kind("error.badfetch: /a/b.vxml:12: found <log> inside <field>: expected one of "
+                      "<audio>, <catch>") == "found <log> inside <field>: expected one of …"
+    assert error_kind("error.badfetch: /a/Color.vxml:2: <vxml> has version '1.0': expected '2.0' "
+                      "or '2.1'") == "<vxml> has version …: expected … or …"
+    assert error_kind("error.badfetch: could not fetch http://x/y.php (HTTP 404)") == \
+        "could not fetch URI (HTTP 404)"
