@@ -1,0 +1,427 @@
+"""Call scripts: drive a ``Session`` synchronously from a test, like JVoiceXML's ``call.hears``.
+
+    call = Call({"main.vxml": vxml('<form><field name="n" type="digits">'
+                                   '<prompt>Your number?</prompt></field></form>')})
+    call.hears("Your number?")
+    call.press("42#")
+    call.exits()
+
+The harness is the platform: it answers ``Fetch`` from a ``DictFetcher`` (its coroutine is run
+to completion by hand: no event loop, no threads, no sleeps), acknowledges ``Play``, ``Log``,
+``Disconnect`` and ``Error``, answers ``ObjectCall`` from ``objects`` and stops at the wait
+points a caller answers: ``Collect`` (``press``, ``say``, ``silence``, ``hangup``), ``Record``
+(``records``) and ``Transfer`` (``transfer_ends``). Every prompt played, log written, action
+and input is kept for assertions; ``hears`` and ``logs`` consume them in order.
+
+Documents are keyed by a path relative to ``base`` ("main.vxml" is ``http://test/main.vxml``)
+or by an absolute URI; a value may be text, bytes or ``(status,)`` for a failing fetch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vxml_browser.core.actions import (
+    Action,
+    Collect,
+    Disconnect,
+    Error,
+    Exit,
+    Fetch,
+    Log,
+    ObjectCall,
+    Play,
+    Prompt,
+    Record,
+    Transfer,
+)
+from vxml_browser.core.inputs import (
+    Ack,
+    Alternative,
+    DtmfKey,
+    Fetched,
+    FetchFailed,
+    Hangup,
+    Input,
+    NoInput,
+    ObjectDone,
+    Played,
+    Recorded,
+    Recording,
+    Speech,
+    Start,
+    TransferDone,
+)
+from vxml_browser.core.session import Session
+
+from .fetcher import DictFetcher, Resource
+
+BASE = "http://test/"
+
+SESSION_VARS: dict[str, Any] = {
+    "connection": {
+        "local": {"uri": "tel:+15550100"},
+        "remote": {"uri": "tel:+15550199"},
+        "protocol": {"name": "sip", "version": "2.0"},
+        "redirect": [],
+        "aai": None,
+        "originator": "tel:+15550199",
+    }
+}
+"""The session variables a ``Call`` starts with unless ``session_vars`` is given (§5.1.4)."""
+
+ANY: Any = object()
+"""``exits(ANY)``: any exit value."""
+
+Expected = str | re.Pattern[str]
+
+
+def vxml(body: str, *, application: str | None = None, version: str = "2.1",
+         lang: str | None = None, extra: str = "") -> str:
+    """A VoiceXML document around ``body`` (the children of ``<vxml>``)."""
+    attrs = f' version="{version}" xmlns="http://www.w3.org/2001/vxml"'
+    if application is not None:
+        attrs += f' application="{application}"'
+    if lang is not None:
+        attrs += f' xml:lang="{lang}"'
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<vxml{attrs}{extra}>\n{body}\n</vxml>\n'
+
+
+def recording(seconds: float = 1.0, media_type: str = "audio/x-wav", data: bytes | None = None) -> Recording:
+    """A fake recording: ``seconds`` long, with 8 kHz 16-bit sized content unless ``data`` is given."""
+    if data is None:
+        data = b"\x00" * int(seconds * 16000)
+    return Recording(data=data, media_type=media_type, duration_ms=int(seconds * 1000))
+
+
+class CallError(AssertionError):
+    """A call script step that does not fit what the session is doing."""
+
+
+@dataclass
+class Heard:
+    """A prompt as played, and the action that played it."""
+
+    prompt: Prompt
+    action: Action
+
+    @property
+    def text(self) -> str:
+        return self.prompt.text
+
+
+def _matches(expected: Expected, actual: str) -> bool:
+    if isinstance(expected, re.Pattern):
+        return expected.search(actual) is not None
+    return expected == actual
+
+
+ObjectAnswer = ObjectDone | Callable[[ObjectCall], ObjectDone] | Any
+
+
+@dataclass
+class Call:
+    """One scripted call against documents held in memory."""
+
+    documents: Mapping[str, Resource]
+    start: str = "main.vxml"
+    session_vars: dict[str, Any] | None = None
+    objects: Mapping[str, ObjectAnswer] = field(default_factory=dict)
+    base: str = BASE
+    max_auto: int = 10_000
+    script_time_limit_s: float = 5.0
+    max_steps: int = 100_000
+
+    def __post_init__(self) -> None:
+        mapping = {self.uri(k): v for k, v in self.documents.items()}
+        self.fetcher = DictFetcher(mapping)
+        self.traces: list[tuple[str, str]] = []
+        self.session = Session(
+            trace=lambda where, what: self.traces.append((where, what)),
+            script_time_limit_s=self.script_time_limit_s,
+            max_steps=self.max_steps,
+        )
+        self.actions: list[Action] = []
+        self.inputs: list[Input] = []
+        self.heard: list[Heard] = []
+        self.logged: list[Log] = []
+        self.errors: list[Error] = []
+        self.disconnects: list[Disconnect] = []
+        self.objects_called: list[ObjectCall] = []
+        self.ended: Exit | None = None
+        self.waiting: Collect | Record | Transfer | None = None
+        self._unheard: deque[Heard] = deque()
+        self._unlogged: deque[Log] = deque()
+        self._keys: deque[str] = deque()
+        variables = SESSION_VARS if self.session_vars is None else self.session_vars
+        first = self.session.start(Start(self.uri(self.start), variables))
+        self._run(first)
+
+    # --- addresses ---------------------------------------------------------------------
+    def uri(self, name: str) -> str:
+        """The absolute URI of a document key ("main.vxml" -> "http://test/main.vxml")."""
+        return name if "://" in name or name.startswith(("data:", "file:")) else self.base + name
+
+    @property
+    def requests(self) -> list[Fetch]:
+        """Every ``Fetch`` the session made, in order (the ``DictFetcher``'s record)."""
+        return self.fetcher.requests
+
+    @property
+    def fetched(self) -> list[str]:
+        """The URIs fetched, in order."""
+        return self.fetcher.uris
+
+    # --- the platform --------------------------------------------------------------------
+    def _fetch(self, action: Fetch) -> Fetched | FetchFailed:
+        coroutine = self.fetcher.fetch(action)
+        try:
+            coroutine.send(None)
+        except StopIteration as stop:
+            return stop.value
+        coroutine.close()
+        raise RuntimeError("DictFetcher.fetch awaited something")  # it never does
+
+    def _played(self, prompts: Iterable[Prompt], action: Action) -> None:
+        for prompt in prompts:
+            heard = Heard(prompt, action)
+            self.heard.append(heard)
+            self._unheard.append(heard)
+
+    def _object(self, action: ObjectCall) -> ObjectDone:
+        self.objects_called.append(action)
+        answer = self.objects.get(action.classid, None)
+        if answer is None and action.classid not in self.objects:
+            return ObjectDone(error="error.unsupported.objectname",
+                              message=f"no object '{action.classid}'")
+        if callable(answer):
+            answer = answer(action)
+        return answer if isinstance(answer, ObjectDone) else ObjectDone(result=answer)
+
+    def _run(self, action: Action) -> None:
+        """Answer actions until the session waits for the caller or exits."""
+        for _ in range(self.max_auto):
+            self.actions.append(action)
+            received: Input
+            match action:
+                case Exit():
+                    self.ended = action
+                    self.waiting = None
+                    return
+                case Collect(prompts=prompts):
+                    self._played(prompts, action)
+                    self.waiting = action
+                    if self._keys:
+                        received = DtmfKey(self._keys.popleft())
+                    elif action.phase != "start" and self._after_keys_silence:
+                        received = NoInput()  # the caller pressed their keys, then stayed silent
+                    else:
+                        return
+                case Record(prompts=prompts) | Transfer(prompts=prompts):
+                    self._played(prompts, action)
+                    self.waiting = action
+                    return
+                case Fetch():
+                    received = self._fetch(action)
+                case Play(prompts=prompts):
+                    self._played(prompts, action)
+                    received = Played()
+                case Log():
+                    self.logged.append(action)
+                    self._unlogged.append(action)
+                    received = Ack()
+                case Disconnect(prompts=prompts):
+                    self._played(prompts, action)
+                    self.disconnects.append(action)
+                    received = Ack()
+                case Error():
+                    self.errors.append(action)
+                    received = Ack()
+                case ObjectCall(prompts=prompts):
+                    self._played(prompts, action)
+                    received = self._object(action)
+                case _:
+                    raise CallError(f"unexpected action {action!r}")
+            self.inputs.append(received)
+            action = self.session.send(received)
+        raise CallError(f"the session ran {self.max_auto} actions without waiting for the caller")
+
+    _after_keys_silence = True
+
+    def _send(self, received: Input) -> None:
+        self.inputs.append(received)
+        self.waiting = None
+        self._run(self.session.send(received))
+
+    def _expect_wait(self, *kinds: type, doing: str) -> Any:
+        if self.ended is not None:
+            raise CallError(f"cannot {doing}: the call is over ({self._describe_end()})")
+        if not isinstance(self.waiting, kinds):
+            raise CallError(f"cannot {doing}: the session waits on {self.waiting!r}")
+        return self.waiting
+
+    def _describe_end(self) -> str:
+        assert self.ended is not None
+        errors = "; ".join(f"{e.name}: {e.message}" for e in self.errors)
+        return f"{self.ended.reason}, value {self.ended.value!r}" + (f", errors: {errors}" if errors else "")
+
+    # --- what the caller hears -----------------------------------------------------------
+    def hears(self, expected: Expected) -> Prompt:
+        """The next prompt not yet heard is ``expected`` (text, or a pattern it must contain)."""
+        if not self._unheard:
+            raise CallError(f"expected to hear {expected!r} but no prompt is left; "
+                            f"heard so far: {[h.text for h in self.heard]}")
+        heard = self._unheard.popleft()
+        if not _matches(expected, heard.text):
+            raise CallError(f"expected to hear {expected!r}, heard {heard.text!r}; "
+                            f"then {[h.text for h in self._unheard]}")
+        return heard.prompt
+
+    def hears_all(self, *expected: Expected) -> None:
+        for e in expected:
+            self.hears(e)
+
+    def hears_nothing(self) -> None:
+        """No prompt is left unheard."""
+        if self._unheard:
+            raise CallError(f"expected silence, heard {[h.text for h in self._unheard]}")
+
+    def unheard(self) -> list[str]:
+        """The texts not yet consumed by ``hears``, consuming them."""
+        out = [h.text for h in self._unheard]
+        self._unheard.clear()
+        return out
+
+    @property
+    def texts(self) -> list[str]:
+        """The text of every prompt played so far."""
+        return [h.text for h in self.heard]
+
+    def logs(self, expected: Expected, label: str | None = None) -> Log:
+        """The next ``<log>`` not yet checked says ``expected`` (and has ``label`` if given)."""
+        if not self._unlogged:
+            raise CallError(f"expected the log {expected!r} but none is left; "
+                            f"logged: {[entry.text for entry in self.logged]}")
+        entry = self._unlogged.popleft()
+        if not _matches(expected, entry.text):
+            raise CallError(f"expected the log {expected!r}, got {entry.text!r}")
+        if label is not None and entry.label != label:
+            raise CallError(f"expected the log label {label!r}, got {entry.label!r}")
+        return entry
+
+    @property
+    def log_texts(self) -> list[str]:
+        return [entry.text for entry in self.logged]
+
+    # --- what the caller does ------------------------------------------------------------
+    def press(self, keys: str, *, then_silence: bool = True) -> None:
+        """Press DTMF keys one at a time; keys the current field does not take are typed ahead
+        into the next wait point. ``then_silence`` answers a timer left running after the last
+        key (interdigit or term) with ``NoInput``; without it the session stays in that phase."""
+        self._expect_wait(Collect, doing=f"press {keys!r}")
+        self._keys.extend(keys)
+        self._after_keys_silence = then_silence
+        try:
+            self._send(DtmfKey(self._keys.popleft()))
+        finally:
+            self._after_keys_silence = True
+
+    def say(self, text: str, confidence: float = 1.0, *more: tuple[str, float],
+            recording: Recording | None = None) -> None:
+        """Say ``text`` (recognized with ``confidence``; ``more`` adds n-best alternatives)."""
+        self._expect_wait(Collect, doing=f"say {text!r}")
+        alternatives = (Alternative(text, confidence), *(Alternative(t, c) for t, c in more))
+        self._send(Speech(alternatives, recording))
+
+    def silence(self) -> None:
+        """Say nothing until the timer of the wait point runs out."""
+        self._expect_wait(Collect, Record, doing="stay silent")
+        self._send(NoInput())
+
+    def hangup(self) -> None:
+        """Hang up at the current wait point."""
+        self._expect_wait(Collect, Record, Transfer, doing="hang up")
+        self._send(Hangup())
+
+    def records(self, seconds: float = 1.0, termchar: str | None = None, *, maxtime: bool = False,
+                data: bytes | None = None, media_type: str | None = None,
+                utterance: str | None = None) -> Record:
+        """Answer a ``<record>``: ``seconds`` of audio, ended by ``termchar`` or ``maxtime``."""
+        action: Record = self._expect_wait(Record, doing="record")
+        rec = recording(seconds, media_type or action.media_type, data)
+        self._send(Recorded(rec, termchar=termchar, maxtime=maxtime,
+                            utterance=Alternative(utterance) if utterance else None))
+        return action
+
+    def transfer_ends(self, outcome: str | None = "transferred", *, duration: float = 0.0,
+                      error: str | None = None, said: str | None = None,
+                      inputmode: str | None = None) -> Transfer:
+        """Answer a ``<transfer>`` with its outcome (or an error.* event name)."""
+        action: Transfer = self._expect_wait(Transfer, doing="end a transfer")
+        received = TransferDone(
+            outcome,  # type: ignore[arg-type]
+            duration_s=duration,
+            error=error,
+            input=Alternative(said) if said is not None else None,
+            inputmode=inputmode or ("voice" if said is not None else None),
+        )
+        self._send(received)
+        return action
+
+    # --- how the call ends ---------------------------------------------------------------
+    def _ended(self, doing: str) -> Exit:
+        if self.ended is None:
+            raise CallError(f"expected the call to end ({doing}), but it waits on {self.waiting!r}; "
+                            f"unheard {[h.text for h in self._unheard]}")
+        return self.ended
+
+    def exits(self, value: Any = ANY, *, reason: str | None = None) -> Exit:
+        """The call ended without an error (``reason`` "exit", "end" or "hangup" if given) with
+        ``value`` (``ANY`` skips the check)."""
+        end = self._ended("exit")
+        if self.errors:
+            raise CallError(f"the call ended with errors: {[(e.name, e.message) for e in self.errors]}")
+        if reason is not None and end.reason != reason:
+            raise CallError(f"expected the exit reason {reason!r}, got {end.reason!r}")
+        if end.reason == "error":
+            raise CallError(f"the call ended in error: {end!r}")
+        if value is not ANY and end.value != value:
+            raise CallError(f"expected the exit value {value!r}, got {end.value!r}")
+        return end
+
+    def error(self, name: str, message: Expected | None = None) -> Error:
+        """The call ended with an uncaught ``name`` (and a message equal to or matching ``message``)."""
+        end = self._ended(f"error {name}")
+        if not self.errors:
+            raise CallError(f"expected the error {name!r}, the call ended {self._describe_end()}")
+        err = self.errors[-1]
+        if err.name != name:
+            raise CallError(f"expected the error {name!r}, got {err.name!r}: {err.message!r}")
+        if message is not None and not _matches(message, err.message):
+            raise CallError(f"expected the error message {message!r}, got {err.message!r}")
+        if end.reason != "error":
+            raise CallError(f"the call ended {end.reason!r} after the error")
+        return err
+
+    def hung_up(self) -> Exit:
+        """The call ended by a hangup (the caller's, ``<disconnect>`` or a blind transfer)."""
+        end = self._ended("hangup")
+        if end.reason != "hangup":
+            raise CallError(f"expected the call to end by a hangup, it ended {self._describe_end()}")
+        return end
+
+    @property
+    def over(self) -> bool:
+        return self.ended is not None
+
+    def collect(self) -> Collect:
+        """The ``Collect`` the session waits on."""
+        return self._expect_wait(Collect, doing="inspect the collect")
+
+    def traced(self, pattern: Expected) -> list[str]:
+        """Trace lines (``where: what``) whose text matches ``pattern``."""
+        return [f"{w}: {t}" for w, t in self.traces if _matches(pattern, t)]
