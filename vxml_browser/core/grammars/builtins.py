@@ -11,9 +11,13 @@ extension; time "hhmm" + 'a', 'p', 'h' (24-hour) or '?' (ambiguous).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from .nodes import GrammarError
+
+if TYPE_CHECKING:
+    from .grammar import Grammar
 
 TYPES = ("boolean", "date", "digits", "currency", "number", "phone", "time")
 _HEAD = "#ABNF 1.0 UTF-8;\nlanguage en-US;\nmode {mode};\nroot ${root};\ntag-format <semantics/1.0>;\n"
@@ -194,10 +198,10 @@ def builtin_source(name: str, mode: str, params: dict[str, str] | None = None) -
     return _HEAD.format(mode=mode, root=name) + table[name](params)
 
 
-_CACHE: dict[tuple[str, str, tuple[tuple[str, str], ...]], object] = {}
+_CACHE: dict[tuple[str, str, tuple[tuple[str, str], ...]], Grammar] = {}
 
 
-def builtin_grammar(spec: str, mode: str):  # -> Grammar (import cycle kept out of the signature)
+def builtin_grammar(spec: str, mode: str) -> Grammar:
     """The grammar of a built-in type, e.g. ``digits?minlength=2;maxlength=5`` (VoiceXML 2.0 Appendix P)."""
     from .abnf import parse_abnf
     from .grammar import Grammar

@@ -47,6 +47,7 @@ class Grammar:
         self.form = form
         self.metas = doc.metas
         self._bound: dict[str, Grammar] = {}
+        self._owners: dict[str, Grammar] = {self.uri: self}
         self._program: Program | None = None
         self._semantics: Semantics | None = None
 
@@ -280,6 +281,8 @@ def parse_grammar(source: Any, *, uri: str, media_type: str | None = None, mode:
                   xml_lang: str | None = None, fragment: str | None = None,
                   weight: float = 1.0) -> Grammar:
     """Parse an SRGS grammar (XML, ABNF or an inline element); the same content gives the same object."""
+    if not isinstance(source, (bytes, str)) and getattr(source, "el", None) is not None:
+        source = source.el  # a document-model Node: its lxml element
     if isinstance(source, (bytes, str)):
         content: Any = source
     else:

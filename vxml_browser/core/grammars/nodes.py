@@ -102,6 +102,7 @@ class GrammarDoc:
     version: str = "1.0"
     metas: dict[str, str] = field(default_factory=dict)
     lexicons: list[str] = field(default_factory=list)
+    metadata: list[str] = field(default_factory=list)
     header_tags: list[Tag] = field(default_factory=list)
 
 

@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from vxml_browser.core.model import DocumentError, parse_xml
 
 from .nodes import (
@@ -127,7 +129,9 @@ class _XmlParser:
                 doc.lexicons.append(resolve(child.get("uri") or "", self.base))
             elif name == "tag":
                 doc.header_tags.append(Tag(child.text or "", child.sourceline or 0))
-            elif name in ("metadata", "example"):
+            elif name == "metadata":
+                doc.metadata.append(etree.tostring(child, encoding="unicode", with_tail=False))
+            elif name == "example":
                 continue
             else:
                 raise self.fail(child, f"unexpected <{name}> in <grammar>: expected <rule>, <meta>, "

@@ -142,6 +142,18 @@ def test_xml_meta_metadata_and_lexicon_are_kept() -> None:
             '<lexicon uri="lex.pls"/>')
     assert g.metas == {"in.1": "hi"}
     assert g.doc.lexicons == ["http://example.com/lex.pls"]
+    assert g.doc.metadata == ['<metadata xmlns="http://www.w3.org/2001/06/grammar"><x/></metadata>']
+
+
+def test_document_model_node_is_accepted() -> None:
+    from vxml_browser.core.grammars import parse_grammar
+    from vxml_browser.core.model import parse_document
+
+    doc = parse_document('<vxml xmlns="http://www.w3.org/2001/vxml" version="2.1"><form><field name="f">'
+                         '<grammar version="1.0" root="r"><rule id="r">pizza</rule></grammar>'
+                         "<filled/></field></form></vxml>", "http://example.com/app.vxml", validate=False)
+    node = doc.root.children[0].children[0].children[0]
+    assert said(parse_grammar(node, uri=node.uri), "pizza") == "pizza"
 
 
 def test_inline_vxml_grammar_element() -> None:
