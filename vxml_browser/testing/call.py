@@ -91,6 +91,26 @@ def vxml(body: str, *, application: str | None = None, version: str = "2.1",
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<vxml{attrs}{extra}>\n{body}\n</vxml>\n'
 
 
+def grammar(*items: str | tuple[str, str], mode: str = "voice", root: str = "r") -> str:
+    """An inline SRGS XML grammar: one alternative per item; an item is ``"words"`` or
+    ``("words", "out = ...;")`` with a SISR tag."""
+    alternatives = []
+    for item in items:
+        if isinstance(item, tuple):
+            words, tag = item
+            alternatives.append(f"<item>{words}<tag>{tag}</tag></item>")
+        else:
+            alternatives.append(f"<item>{item}</item>")
+    return (f'<grammar mode="{mode}" version="1.0" root="{root}" tag-format="semantics/1.0" '
+            f'xmlns="http://www.w3.org/2001/06/grammar"><rule id="{root}" scope="public">'
+            f"<one-of>{''.join(alternatives)}</one-of></rule></grammar>")
+
+
+def dtmf(*items: str | tuple[str, str], root: str = "r") -> str:
+    """An inline DTMF grammar (``grammar`` with ``mode="dtmf"``); "1 2" is the keys 1 then 2."""
+    return grammar(*items, mode="dtmf", root=root)
+
+
 def recording(seconds: float = 1.0, media_type: str = "audio/x-wav", data: bytes | None = None) -> Recording:
     """A fake recording: ``seconds`` long, with 8 kHz 16-bit sized content unless ``data`` is given."""
     if data is None:
