@@ -14,7 +14,7 @@ from typing import Any
 
 from .abnf import parse_abnf
 from .matcher import Compiler, Program, RuleKey, dtmf_keys, events_of, run, voice_words
-from .nodes import LITERAL_FORMAT, SCRIPT_FORMAT, GrammarDoc, GrammarError, Rule, RuleRef, walk
+from .nodes import LITERAL_FORMAT, GrammarDoc, GrammarError, Rule, RuleRef, walk
 from .semantics import Semantics
 from .xmlform import has_rules, inline_text, parse_xml_grammar
 
@@ -162,7 +162,8 @@ class Grammar:
 
 
 def _fmt(g: Grammar) -> str:
-    return g.tag_format or SCRIPT_FORMAT
+    """The tag format; "" when the grammar declares none (scripts, with ``$`` tolerated)."""
+    return g.tag_format or ""
 
 
 def _undefined(form: str, name: str) -> str:
@@ -294,7 +295,10 @@ def parse_grammar(source: Any, *, uri: str, media_type: str | None = None, mode:
     if g is not None:
         _CACHE.move_to_end(key)
         return g
-    g = _build(source, uri, media_type, mode, xml_lang, fragment, weight)
+    try:
+        g = _build(source, uri, media_type, mode, xml_lang, fragment, weight)
+    except RecursionError:
+        raise GrammarError(uri, None, "grammar is nested too deeply") from None
     _CACHE[key] = g
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

@@ -19,10 +19,11 @@ import quickjs
 from .matcher import EV_ENTER, EV_EXIT, EV_TAG, EV_TOKEN, Program
 from .nodes import LITERAL_FORMAT, GrammarError
 
-SCRIPT_TIME_LIMIT = 1.0
+SCRIPT_TIME_LIMIT = 0.5  # QuickJS stops a script after about twice this (measured ~1 s)
 SCRIPT_MEMORY_LIMIT = 16 * 1024 * 1024
 _UNSET = object()
 _SWI_RULE = re.compile(r"\$([A-Za-z_]\w*)")
+_SWI_USE = re.compile(r"(?:^|[^\w.$])\$(?:\s*=[^=]|\.|\$|[A-Za-z_])")
 
 
 def literal_value(text: str) -> str:
@@ -132,7 +133,8 @@ class Semantics:
             elif tag.fmt == LITERAL_FORMAT:
                 body = f"__s.out = {json.dumps(literal_value(tag.text))};"
             else:
-                script = swi_to_sisr(tag.text) if tag.fmt.startswith("swi") else tag.text
+                swi = tag.fmt.startswith("swi") or (not tag.fmt and _SWI_USE.search(tag.text))
+                script = swi_to_sisr(tag.text) if swi else tag.text
                 body = f"with (__s) {{\n{script}\n}}"
             fns.append(f"function (__s) {{ {body} }}")
         labels = json.dumps([lab.name for lab in prog.labels])

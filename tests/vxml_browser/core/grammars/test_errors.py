@@ -129,3 +129,10 @@ def test_unknown_fragment_is_rejected() -> None:
     with pytest.raises(GrammarError) as info:
         parse_grammar(X + '<rule id="main">a</rule></grammar>', uri="g.grxml", fragment="nope")
     assert str(info.value) == "g.grxml: rule 'nope' named by the URI fragment is not defined"
+
+
+def test_deep_nesting_is_a_grammar_error() -> None:
+    text = "#ABNF 1.0;\nroot $main;\n$main = " + "(" * 5000 + "a" + ")" * 5000 + ";\n"
+    with pytest.raises(GrammarError) as info:
+        parse_grammar(text, uri="deep.gram")
+    assert str(info.value) == "deep.gram: grammar is nested too deeply"

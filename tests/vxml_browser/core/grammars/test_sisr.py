@@ -144,3 +144,13 @@ def test_results_do_not_leak_between_matches() -> None:
 def test_nomatch_runs_no_tags() -> None:
     g = abnf("$main = a {throw 1};")
     assert said(g, "b") == NOMATCH
+
+
+def test_dollar_style_without_tag_format_is_tolerated() -> None:
+    g = abnf('$main = $color car {$.color = $color}; $color = red {$ = "R"};', tag_format=None)
+    assert said(g, "red car") == {"color": "R"}
+
+
+def test_dollar_in_a_declared_sisr_script_is_left_alone() -> None:
+    g = abnf('$main = pay {var $x = 5; out = $x;};')
+    assert said(g, "pay") == 5
