@@ -49,8 +49,9 @@ $whole = zero {out = 0;}
 _BOOLEAN_VOICE = """public $boolean = (yes | yeah | yep | yup | sure | correct | right | true | affirmative | okay | ok) {out = true;}
   | (no | nope | nah | incorrect | wrong | false | negative) {out = false;};
 """
-_DATE_VOICE = """public $date = {out = {y: "????"};} [on] [the] ($month [the] $day | $day of $month) [[of] $year {out.y = rules.year;}]
-  {out = out.y + rules.month + rules.day;};
+_DATE_VOICE = """public $date = {out = {y: "????", d: "??"};} [on] [the]
+  ($month [[the] $day {out.d = rules.day;}] | $day {out.d = rules.day;} of $month) [[of] $year {out.y = rules.year;}]
+  {out = out.y + rules.month + out.d;};
 $month = january {out = "01";} | february {out = "02";} | march {out = "03";} | april {out = "04";}
   | may {out = "05";} | june {out = "06";} | july {out = "07";} | august {out = "08";}
   | september {out = "09";} | october {out = "10";} | november {out = "11";} | december {out = "12";};
