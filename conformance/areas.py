@@ -10,6 +10,7 @@ carries is ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,3 +113,25 @@ def area_of(test: SuiteTest) -> str:
     except (OSError, etree.XMLSyntaxError):
         return AREAS[-1].title
     return next(a.title for a in AREAS if a.rule(facts))
+
+
+_ASSERTION_IN_TEXT = re.compile(r"\bAssertion\s+(\d+)", re.I)
+_ASSERTION_IN_NAME = re.compile(r"^(?:assert(?:ion)?[-_]?|subdialog|a)?_?(\d+)")
+
+
+def assertion_id(test: SuiteTest) -> str:
+    """The W3C IR assertion number a test is for ("" when neither its text nor name says).
+
+    The test's comments win ("Assertion 72: ..."), then its name (``a72-var-leaf2``, ``1001Second``,
+    ``assert_43_1``, ``subdialog1156``). In the JVoiceXML copies the folder is the number.
+    """
+    try:
+        m = _ASSERTION_IN_TEXT.search(test.path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        m = None
+    if m:
+        return m.group(1)
+    if test.suite.startswith("jvxml") and test.path.parent.name.isdigit():
+        return test.path.parent.name
+    m = _ASSERTION_IN_NAME.match(test.stem)
+    return m.group(1) if m else ""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from conformance import realworld as rw
-from conformance.areas import area_of
+from conformance.areas import area_of, assertion_id
 from conformance.expected import EXPECTED_PATH, TableError, load_table
 from conformance.report import build, markdown
 from conformance.runner import DEFAULT_TIMEOUT_S, SESSIONS_PER_WORKER, CallResult, run_parallel
@@ -138,7 +138,7 @@ def run_suite(args: argparse.Namespace) -> int:
         return 2
     progress.close()
     seconds = time.monotonic() - started
-    report = build(tests, results, table, areas)
+    report = build(tests, results, table, areas, {t.id: assertion_id(t) for t in tests})
     data = report.to_json() | {"seconds": round(seconds, 1), "suite_dir": str(suite_dir)}
     _write(args.report or DEFAULT_REPORT, json.dumps(data, indent=2) + "\n")
     md_path = args.markdown or (None if args.only else DEFAULT_MARKDOWN)

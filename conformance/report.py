@@ -41,8 +41,11 @@ class Report:
 
 
 def build(tests: Sequence[SuiteTest], results: Sequence[CallResult], table: ExpectedTable,
-          areas: dict[str, str]) -> Report:
-    """Judge measured results against the table; ``areas`` maps test id -> area title."""
+          areas: dict[str, str], assertions: dict[str, str] | None = None) -> Report:
+    """Judge measured results against the table.
+
+    ``areas`` maps test id -> area title, ``assertions`` test id -> W3C assertion number.
+    """
     by_id = {t.id: t for t in tests}
     rows: list[dict[str, Any]] = []
     unexpected: list[str] = []
@@ -56,7 +59,8 @@ def build(tests: Sequence[SuiteTest], results: Sequence[CallResult], table: Expe
         rows.append({
             "id": result.id, "suite": result.suite, "status": judged.status,
             "reason": judged.reason, "seconds": result.seconds,
-            "area": areas.get(result.id, ""), "unexpected": judged.unexpected,
+            "area": areas.get(result.id, ""), "assertion": (assertions or {}).get(result.id, ""),
+            "unexpected": judged.unexpected,
             "entry": test.entry.name if test is not None else "",
         })
     return Report(tuple(rows), counts["pass"], counts["fail"], counts["excluded"], tuple(unexpected))
@@ -127,10 +131,10 @@ def markdown(report: Report, *, suite_dir: str, seconds: float, jobs: int) -> st
         lines += [f"- `{i}`: {rows[i]['status']}: {_md_escape(rows[i]['reason'])}"
                   for i in report.unexpected]
     if failing:
-        lines += ["", "## Tests not passing", "", "| test | status | area | reason |",
-                  "| --- | --- | --- | --- |"]
+        lines += ["", "## Tests not passing", "", "| test | assertion | status | area | reason |",
+                  "| --- | ---: | --- | --- | --- |"]
         for r in failing:
-            lines.append(f"| `{r['id']}` | {r['status']} | {_md_escape(r['area'])} "
+            lines.append(f"| `{r['id']}` | {r['assertion']} | {r['status']} | {_md_escape(r['area'])} "
                          f"| {_md_escape(r['reason'][:200])} |")
     lines += [
         "", "## What the runner adds to the suite", "",

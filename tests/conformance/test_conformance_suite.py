@@ -56,3 +56,16 @@ def test_select_by_full_id_or_stem(suite_dir: Path) -> None:
     tests = discover(suite_dir)
     assert [t.id for t in select(tests, ["528a2", "jvxml21/5"])] == ["cudl/528a2", "jvxml21/5"]
     assert select(tests, None) == tests
+
+
+def test_assertion_numbers_come_from_comments_folders_or_names(suite_dir: Path) -> None:
+    from conformance.areas import area_of, assertion_id
+
+    tests = {t.id: t for t in discover(suite_dir)}
+    assert assertion_id(tests["cudl/a72-var-leaf2"]) == "72"
+    assert assertion_id(tests["cudl/assert_43_1"]) == "43"
+    assert assertion_id(tests["cudl/1001Second"]) == "1001"
+    assert assertion_id(tests["jvxml21/3b"]) == "3"
+    assert all(assertion_id(t) for t in tests.values())
+    assert area_of(tests["cudl/296"]) == "2.3.7 <transfer>"
+    assert area_of(tests["jvxml21/5"]).startswith("VoiceXML 2.1 §2")
