@@ -112,7 +112,7 @@ def summary(results: Sequence[CallResult]) -> dict[str, Any]:
         "documents": len(results),
         "outcomes": {k: counts.get(k, 0) for k in OUTCOMES},
         "crashes": [{"id": r.id, "reason": r.reason} for r in results if r.status == "crash"],
-        "documents_by_outcome": [r.to_dict() for r in results],
+        "results": [r.to_dict() for r in results],
     }
 
 
