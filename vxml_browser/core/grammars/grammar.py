@@ -125,7 +125,7 @@ class Grammar:
     def program(self) -> Program:
         """The compiled program (built once; again after ``bind``)."""
         if self._program is None:
-            self._owners: dict[str, Grammar] = {self.uri: self}
+            self._owners = {self.uri: self}
             rule = self.doc.rules[self.root]
             compiler = Compiler(self.mode, self._resolve)
             compiler.current_uri = self.uri
@@ -289,7 +289,7 @@ def parse_grammar(source: Any, *, uri: str, media_type: str | None = None, mode:
     else:
         from lxml import etree
 
-        content = (etree.tostring(source), source.sourceline)
+        content = (etree.tostring(source, with_tail=False), source.sourceline)
     key = (content, uri, media_type, mode, xml_lang, fragment, weight)
     g = _CACHE.get(key)
     if g is not None:
@@ -331,6 +331,8 @@ def match_dtmf(grammars: Sequence[Grammar], digits: str) -> DtmfMatch:
         alive = alive or g_alive
         if values and result is None:
             result = _interpretation(g, values[0], tokens, "".join(tokens), "dtmf")
+        if result is not None and grow:
+            break
     if result is not None:
         return DtmfMatch("complete" if grow else "final", result)
     return DtmfMatch("prefix" if alive else "nomatch")
@@ -354,7 +356,7 @@ def match_text(grammars: Sequence[Grammar], text: str, maxnbest: int = 1) -> lis
                 continue
             seen.append(item.interpretation)
             found.append((index, -item.confidence, item))
-        if len(found) >= maxnbest and all(f[1] == -1.0 for f in found):
+        if len(found) >= maxnbest:  # later grammars rank below these (precedence first)
             break
     found.sort(key=lambda f: (f[0], f[1]))
     return [f[2] for f in found[:maxnbest]]
