@@ -8,7 +8,7 @@ import itertools
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vxml_browser.core.grammars import match_text, parse_grammar, to_phrases
+from vxml_browser.core.grammars import match_dtmf, match_text, parse_grammar, to_phrases
 from vxml_browser.core.grammars.nodes import (
     GrammarDoc,
     Node,
@@ -86,3 +86,38 @@ def test_xml_and_abnf_forms_agree(doc: GrammarDoc, inputs: list[str]) -> None:
         assert rx == ra, f"{text!r}\n{xml_text}\n{abnf_text}"
     for text in phrases:  # every generated sentence is accepted
         assert match_text([gx], text), f"{text!r}\n{xml_text}"
+
+
+KEYS = ["1", "2", "*", "#"]
+
+
+def _dtmf_doc(doc: GrammarDoc) -> GrammarDoc:
+    """The same grammar with DTMF keys for words."""
+    mapping = {w: k for w, k in zip(WORDS, KEYS + ["1 2"], strict=True)}
+
+    def convert(n: Node) -> Node:
+        if isinstance(n, Token):
+            return Token(mapping[n.text])
+        if isinstance(n, Seq):
+            return Seq(tuple(convert(i) for i in n.items))
+        if isinstance(n, OneOf):
+            return OneOf(tuple((w, convert(a)) for w, a in n.alts))
+        if isinstance(n, Repeat):
+            return Repeat(convert(n.body), n.lo, n.hi, n.prob)
+        return n
+
+    out = GrammarDoc(uri="", root=doc.root, tag_format=doc.tag_format, mode="dtmf")
+    out.rules = {name: Rule(r.name, r.scope, convert(r.body)) for name, r in doc.rules.items()}
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grammars(), st.lists(st.text(alphabet="12*#", max_size=5), min_size=10, max_size=20))
+def test_dtmf_xml_and_abnf_forms_agree(doc: GrammarDoc, inputs: list[str]) -> None:
+    n = next(_counter)
+    dtmf = _dtmf_doc(doc)
+    gx = parse_grammar(render_xml(dtmf), uri=f"http://example.com/d{n}.grxml")
+    ga = parse_grammar(render_abnf(dtmf), uri=f"http://example.com/d{n}.gram")
+    for keys in inputs:
+        mx, ma = match_dtmf([gx], keys), match_dtmf([ga], keys)
+        assert (mx.status, mx.result and mx.result.interpretation) == (ma.status, ma.result and ma.result.interpretation)
