@@ -87,6 +87,7 @@ class Program:
     tags: list[TagInfo] = field(default_factory=list)
     header_scripts: list[str] = field(default_factory=list)
     scripted: bool = False
+    separator: str = " "  # between tokens in rule text: "" for DTMF ("123", as the utterance)
     semantic: Any = None  # the semantic evaluator, set by the grammar
 
 
@@ -100,7 +101,7 @@ class Compiler:
     def __init__(self, mode: str, resolve: Resolver) -> None:
         self.mode = mode
         self.resolve = resolve
-        self.prog = Program()
+        self.prog = Program(separator="" if mode == "dtmf" else " ")
         self.code = self.prog.code
         self.entries: dict[RuleKey, int] = {}
         self.pending: list[tuple[RuleKey, Rule, str]] = []

@@ -3,7 +3,8 @@
 Each rule invocation gets a rule variable ``out``; tags run in order with ``out``, ``rules``
 and ``meta`` in scope (SISR §6.1-§6.4). A rule in which no tag ran takes ``rules.latest()``
 if it referenced rules, else the text it matched (SISR §6.3, default assignment). The root
-rule's ``out`` is the interpretation. ``semantics/1.0-literals`` tags (SISR §7) and the
+rule's ``out`` is the interpretation. Rule text joins tokens with spaces, DTMF keys with nothing
+("123", like the utterance). ``semantics/1.0-literals`` tags (SISR §7) and the
 Python values of generated grammars are evaluated in Python; script tags run in QuickJS
 with a time limit, and a runaway or failing script is a ``GrammarError``.
 """
@@ -59,7 +60,7 @@ def _python_eval(prog: Program, events: list[tuple[int, Any]], tokens: list[str]
         else:
             start, out, latest, tagged = frames.pop()
             if not tagged:
-                out = latest if latest is not _UNSET else " ".join(tokens[start:pos])
+                out = latest if latest is not _UNSET else prog.separator.join(tokens[start:pos])
             if frames:
                 frames[-1][2] = out
             else:
@@ -68,17 +69,17 @@ def _python_eval(prog: Program, events: list[tuple[int, Any]], tokens: list[str]
 
 
 _DRIVER = r"""
-var __labels = %(labels)s;
+var __labels = %(labels)s, __sep = %(sep)s;
 var __L = Symbol('latest'), __F = Symbol('frame');
 var __toks = [], __pos = 0;
 function __Rules() {}
 Object.defineProperty(__Rules.prototype, 'latest', {value: function () { return this[__L]; }});
 function __Meta(f) { this[__F] = f; }
 Object.defineProperty(__Meta.prototype, 'current', {value: function () {
-  return {text: __toks.slice(this[__F].start, __pos).join(' '), score: 1.0}; }});
+  return {text: __toks.slice(this[__F].start, __pos).join(__sep), score: 1.0}; }});
 Object.defineProperty(__Meta.prototype, 'latest', {value: function () { return this[__L]; }});
 function __put(s, k) {
-  var m = {text: __toks.slice(k[2], k[3]).join(' '), score: 1.0};
+  var m = {text: __toks.slice(k[2], k[3]).join(__sep), score: 1.0};
   s.rules[k[0]] = k[1]; s.rules[__L] = k[1]; s.meta[k[0]] = m; s.meta[__L] = m;
 }
 function __scope(f) {
@@ -98,7 +99,7 @@ function __run(evs, toks) {
     else if (kind === 3) { f = frames[frames.length - 1]; __tags[arg](f.scope || __scope(f)); }
     else {
       f = frames.pop();
-      var out = f.scope ? f.scope.out : (f.has ? f.latest : __toks.slice(f.start, __pos).join(' '));
+      var out = f.scope ? f.scope.out : (f.has ? f.latest : __toks.slice(f.start, __pos).join(__sep));
       if (frames.length) {
         var p = frames[frames.length - 1], k = [__labels[f.label], out, f.start, __pos];
         p.has = true; p.latest = out;
@@ -141,7 +142,7 @@ class Semantics:
         try:
             for script in prog.header_scripts:
                 ctx.eval(script)
-            ctx.eval(_DRIVER % {"labels": labels})
+            ctx.eval(_DRIVER % {"labels": labels, "sep": json.dumps(prog.separator)})
         except quickjs.JSException as exc:
             raise GrammarError(prog.tags[0].uri if prog.tags else "", None,
                                f"grammar script failed: {_first_line(exc)}") from None

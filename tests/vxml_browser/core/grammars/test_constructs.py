@@ -191,7 +191,7 @@ def test_inline_dtmf_grammar_in_no_namespace() -> None:
 
     el = etree.fromstring('<grammar mode="dtmf" root="r" version="1.0"><rule id="r">1 2</rule></grammar>')
     g = parse_grammar(el, uri="app.vxml")
-    assert (g.mode, pressed(g, "12")) == ("dtmf", "1 2")
+    assert (g.mode, pressed(g, "12")) == ("dtmf", "12")  # the default interpretation is the utterance
 
 
 def test_mode_parameter_overrides_the_grammar() -> None:

@@ -154,3 +154,10 @@ def test_dollar_style_without_tag_format_is_tolerated() -> None:
 def test_dollar_in_a_declared_sisr_script_is_left_alone() -> None:
     g = abnf('$main = pay {var $x = 5; out = $x;};')
     assert said(g, "pay") == 5
+
+
+def test_dtmf_rule_text_has_no_spaces() -> None:
+    g = abnf("$main = $pin # {out = {pin: rules.pin, text: meta.current().text}}; $pin = 1 2 3;", mode="dtmf")
+    from vxml_browser.core.grammars import match_dtmf
+
+    assert match_dtmf([g], "123#").result.interpretation == {"pin": "123", "text": "123#"}
