@@ -91,8 +91,9 @@ class Program:
     semantic: Any = None  # the semantic evaluator, set by the grammar
 
 
-Resolver = Callable[[RuleRef, str], tuple[RuleKey, Rule, str, str]]
-# resolver(ref, from_grammar_uri) -> (key, rule, tag_format of the rule's grammar, mode)
+Resolver = Callable[[RuleRef, str], tuple[RuleKey, Rule, str, str | None]]
+# resolver(ref, from_grammar_uri) -> (key, rule, tag format of the rule's grammar, the reference as
+# written for external references, else None)
 
 
 class Compiler:
@@ -169,11 +170,11 @@ class Compiler:
                 return self.fail_pc
             if len(starts) > 1 and all(self.code[s][0] == TOK for s in starts):
                 # alternatives that all start with a token: one dict lookup per input token
-                table: dict[str, tuple[int, ...]] = {}
+                table: dict[str, list[int]] = {}
                 for s in starts:
                     _, word, nxt = self.code[s]
-                    table[word] = table.get(word, ()) + (nxt,)
-                return self.emit_op((TOKS, table))
+                    table.setdefault(word, []).append(nxt)
+                return self.emit_op((TOKS, {w: tuple(t) for w, t in table.items()}))
             return self.emit_op((SPLIT, starts))
         if isinstance(n, Repeat):
             return self.repeat(n, k, guri, fmt)
