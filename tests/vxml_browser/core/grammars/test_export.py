@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from vxml_browser.core.grammars import builtin_grammar, choice_grammar, to_jsgf, to_phrases
+import pytest
+
+from vxml_browser.core.grammars import (
+    builtin_grammar,
+    choice_grammar,
+    match_text,
+    to_jsgf,
+    to_phrases,
+)
 
 from .helpers import abnf
 
@@ -34,3 +42,11 @@ def test_phrases_respect_the_limit() -> None:
 def test_phrases_follow_rule_references_and_optionals() -> None:
     g = abnf("$main = [please] $w; $w = up | down;", uri="http://example.com/ph.gram")
     assert to_phrases(g) == ["up", "down", "please up", "please down"]
+
+
+@pytest.mark.parametrize("name", ["boolean", "date", "digits", "currency", "number", "phone", "time"])
+def test_every_phrase_of_a_voice_builtin_matches_it(name: str) -> None:
+    g = builtin_grammar(name, "voice")
+    phrases = to_phrases(g, limit=40)
+    assert phrases and to_jsgf(g).startswith("#JSGF V1.0;")
+    assert [p for p in phrases if not match_text([g], p)] == []
