@@ -26,6 +26,7 @@ from .xmlform import ref_of, resolve
 
 _NAME = re.compile(r"[A-Za-z_\u00c0-\uffff][\w\-\u00c0-\uffff]*")
 _HEADER = re.compile(r"#ABNF[ \t]+([0-9.]+)(?:[ \t]+([^\s;]+))?[ \t]*;")
+_BYTES_HEADER = re.compile(rb"(?:\xef\xbb\xbf)?\s*#ABNF[ \t]+[0-9.]+[ \t]+([A-Za-z0-9_\-]+)[ \t]*;")
 _NUMBER = re.compile(r"\d+(?:\.\d*)?|\.\d+")
 _LANG = re.compile(r"[A-Za-z0-9\-]+")
 _TOKEN_STOP = set(' \t\r\n;|/()[]{}<>$"!=')
@@ -369,8 +370,12 @@ class _AbnfParser:
 def parse_abnf(text: str | bytes, uri: str, *, line: int = 1, need_header: bool = True) -> GrammarDoc:
     """Parse an SRGS ABNF grammar (SRGS 1.0 §4, Appendix D)."""
     if isinstance(text, bytes):
+        m = _BYTES_HEADER.match(text)
+        encoding = m.group(1).decode("ascii") if m else "utf-8-sig"
         try:
-            text = text.decode("utf-8-sig")
+            text = text.decode("utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding)
+        except LookupError:
+            raise GrammarError(uri, 1, f"unknown character encoding '{encoding}' in the ABNF header") from None
         except UnicodeDecodeError as exc:
-            raise GrammarError(uri, None, f"grammar is not UTF-8: {exc.reason}") from None
+            raise GrammarError(uri, None, f"grammar is not {encoding}: {exc.reason}") from None
     return _AbnfParser(text, uri, line).grammar(need_header)

@@ -198,6 +198,10 @@ def _is_xml(source: bytes | str, media_type: str | None) -> bool:
         return True
     if mt in ABNF_TYPES:
         return False
+    if isinstance(source, bytes):
+        source = source.removeprefix(b"\xef\xbb\xbf")
+    else:
+        source = source.removeprefix("\ufeff")
     head = source.lstrip()[:1]
     return head in ("<", b"<")
 

@@ -221,3 +221,17 @@ def test_grammar_attributes() -> None:
 def test_foreign_namespace_elements_are_ignored() -> None:
     g = xml('<rule id="main" xmlns:x="http://example.com/x"><x:opt>ignored</x:opt> test</rule>')
     assert [said(g, "test"), said(g, "ignored test")] == ["test", NOMATCH]
+
+
+def test_abnf_header_encoding_is_used() -> None:
+    from vxml_browser.core.grammars import parse_grammar
+
+    g = parse_grammar("#ABNF 1.0 ISO-8859-1;\nroot $r;\n$r = café;\n".encode("latin-1"), uri="enc.gram")
+    assert said(g, "Café") == "café"
+
+
+def test_byte_order_mark_before_xml() -> None:
+    from vxml_browser.core.grammars import parse_grammar
+
+    text = b'\xef\xbb\xbf<grammar xmlns="http://www.w3.org/2001/06/grammar" version="1.0" root="r"><rule id="r">hi</rule></grammar>'
+    assert said(parse_grammar(text, uri="bom.grxml"), "hi") == "hi"

@@ -136,3 +136,9 @@ def test_deep_nesting_is_a_grammar_error() -> None:
     with pytest.raises(GrammarError) as info:
         parse_grammar(text, uri="deep.gram")
     assert str(info.value) == "deep.gram: grammar is nested too deeply"
+
+
+def test_unknown_abnf_encoding() -> None:
+    with pytest.raises(GrammarError) as info:
+        parse_grammar(b"#ABNF 1.0 KLINGON-8;\n$r = a;\n", uri="enc.gram")
+    assert str(info.value) == "enc.gram:1: unknown character encoding 'KLINGON-8' in the ABNF header"
