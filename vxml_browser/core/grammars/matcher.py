@@ -75,6 +75,7 @@ class TagInfo:
     native: bool = False
     line: int = 0
     uri: str = ""
+    rule: RuleKey | None = None
 
 
 @dataclass(slots=True)
@@ -119,6 +120,7 @@ class Compiler:
         return len(self.code) - 1
 
     current_uri = ""
+    current_rule: RuleKey | None = None
 
     def words(self, text: str) -> list[str]:
         return dtmf_keys(text) if self.mode == "dtmf" else voice_words(text)
@@ -131,6 +133,7 @@ class Compiler:
         while self.pending:
             k, r, f = self.pending.pop()
             self.current_uri = k.grammar
+            self.current_rule = k
             start = self.node(r.body, self.ret, k.grammar, f)
             self.code[self.entries[k]] = (SPLIT, (start,))
         self.check_left_recursion()
@@ -180,7 +183,7 @@ class Compiler:
             return self.repeat(n, k, guri, fmt)
         if isinstance(n, Tag):
             tid = len(self.prog.tags)
-            self.prog.tags.append(TagInfo(n.text, fmt, n.value, n.native, n.line, guri))
+            self.prog.tags.append(TagInfo(n.text, fmt, n.value, n.native, n.line, guri, self.current_rule))
             if not n.native and fmt != "semantics/1.0-literals":
                 self.prog.scripted = True
             return self.emit_op((TAG, tid, k))

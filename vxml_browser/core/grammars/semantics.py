@@ -1,7 +1,8 @@
 """Semantic Interpretation for Speech Recognition (SISR 1.0) over a parse's events.
 
 Each rule invocation gets a rule variable ``out``; tags run in order with ``out``, ``rules``
-and ``meta`` in scope (SISR §6.1-§6.4). A rule in which no tag ran takes ``rules.latest()``
+and ``meta`` in scope (SISR §6.1-§6.4); a ``var`` declared in a tag lives in the rule
+invocation's scope, seen by the rule's later tags only. A rule in which no tag ran takes ``rules.latest()``
 if it referenced rules, else the text it matched (SISR §6.3, default assignment). The root
 rule's ``out`` is the interpretation. Rule text joins tokens with spaces, DTMF keys with nothing
 ("123", like the utterance). ``semantics/1.0-literals`` tags (SISR §7) and the
@@ -24,6 +25,9 @@ SCRIPT_TIME_LIMIT = 0.5  # QuickJS stops a script after about twice this (measur
 SCRIPT_MEMORY_LIMIT = 16 * 1024 * 1024
 _UNSET = object()
 _SWI_RULE = re.compile(r"\$([A-Za-z_]\w*)")
+_VAR = re.compile(r"\bvar\s+([A-Za-z_$][\w$]*)")
+_VAR_KEYWORD = re.compile(r"\bvar\s+(?=[A-Za-z_$])")
+_RESERVED = {"out", "rules", "meta"}
 _SWI_USE = re.compile(r"(?:^|[^\w.$])\$(?:\s*=[^=]|\.|\$|[A-Za-z_])")
 
 
@@ -69,7 +73,7 @@ def _python_eval(prog: Program, events: list[tuple[int, Any]], tokens: list[str]
 
 
 _DRIVER = r"""
-var __labels = %(labels)s, __sep = %(sep)s;
+var __labels = %(labels)s, __sep = %(sep)s, __vars = %(vars)s;
 var __L = Symbol('latest'), __F = Symbol('frame');
 var __toks = [], __pos = 0;
 function __Rules() {}
@@ -83,7 +87,8 @@ function __put(s, k) {
   s.rules[k[0]] = k[1]; s.rules[__L] = k[1]; s.meta[k[0]] = m; s.meta[__L] = m;
 }
 function __scope(f) {
-  var s = {out: {}, rules: new __Rules(), meta: new __Meta(f)};
+  var s = {out: {}, rules: new __Rules(), meta: new __Meta(f)}, names = __vars[f.label];
+  for (var j = 0; j < names.length; j++) s[names[j]] = undefined;
   for (var i = 0; i < f.kids.length; i++) __put(s, f.kids[i]);
   f.kids = null; f.scope = s;
   return s;
@@ -127,6 +132,15 @@ class Semantics:
         ctx = quickjs.Context()
         ctx.set_time_limit(SCRIPT_TIME_LIMIT)
         ctx.set_memory_limit(SCRIPT_MEMORY_LIMIT)
+        # rule scope (SISR §6.2.3): a ``var`` of one tag is seen by the rule's later tags, so
+        # declarations become properties of the rule invocation's scope object
+        rule_vars: dict[Any, list[str]] = {}
+        for tag in prog.tags:
+            if not tag.native and tag.fmt != LITERAL_FORMAT:
+                names = rule_vars.setdefault(tag.rule, [])
+                for name in _VAR.findall(tag.text):
+                    if name not in names and name not in _RESERVED:
+                        names.append(name)
         fns = []
         for tag in prog.tags:
             if tag.native:
@@ -136,13 +150,16 @@ class Semantics:
             else:
                 swi = tag.fmt.startswith("swi") or (not tag.fmt and _SWI_USE.search(tag.text))
                 script = swi_to_sisr(tag.text) if swi else tag.text
+                if rule_vars.get(tag.rule):
+                    script = _VAR_KEYWORD.sub("", script)
                 body = f"with (__s) {{\n{script}\n}}"
             fns.append(f"function (__s) {{ {body} }}")
         labels = json.dumps([lab.name for lab in prog.labels])
         try:
             for script in prog.header_scripts:
                 ctx.eval(script)
-            ctx.eval(_DRIVER % {"labels": labels, "sep": json.dumps(prog.separator)})
+            scope_vars = json.dumps([rule_vars.get(lab.key, []) for lab in prog.labels])
+            ctx.eval(_DRIVER % {"labels": labels, "sep": json.dumps(prog.separator), "vars": scope_vars})
         except quickjs.JSException as exc:
             raise GrammarError(prog.tags[0].uri if prog.tags else "", None,
                                f"grammar script failed: {_first_line(exc)}") from None

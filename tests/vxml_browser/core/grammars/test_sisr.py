@@ -161,3 +161,26 @@ def test_dtmf_rule_text_has_no_spaces() -> None:
     from vxml_browser.core.grammars import match_dtmf
 
     assert match_dtmf([g], "123#").result.interpretation == {"pin": "123", "text": "123#"}
+
+
+@pytest.mark.parametrize("form", ["xml", "abnf"])
+def test_var_declared_in_a_tag_is_seen_by_later_tags_of_the_rule(form: str) -> None:
+    if form == "xml":
+        g = xml('<rule id="main"><ruleref uri="#n"/><tag>var first = rules.n;</tag> plus <ruleref uri="#n"/>'
+                '<tag>out = first + rules.n;</tag></rule>'
+                '<rule id="n"><one-of><item>one<tag>out = 1</tag></item><item>two<tag>out = 2</tag></item>'
+                "</one-of></rule>")
+    else:
+        g = abnf("$main = $n {var first = rules.n;} plus $n {out = first + rules.n;};"
+                 "$n = one {out = 1} | two {out = 2};")
+    assert said(g, "two plus one") == 3
+
+
+def test_rule_variables_are_per_invocation() -> None:
+    g = abnf("$main = $p $p {out = rules.latest()}; $p = a {var seen = 1;} | b {out = typeof seen};")
+    assert said(g, "a b") == "undefined"
+
+
+def test_rule_variables_are_not_seen_by_the_parent_rule() -> None:
+    g = abnf("$main = $p {out = typeof hidden}; $p = a {var hidden = 1;};")
+    assert said(g, "a") == "undefined"
