@@ -1,5 +1,5 @@
 """Property: a generated grammar rendered as XML and as ABNF accepts the same inputs with the
-same interpretations (SRGS 1.0 §1: the two forms are semantically mapped)."""
+same interpretations, with script or literal tags (SRGS 1.0 §1: the two forms map one to one)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ WORDS = ["red", "green", "blue", "big", "new york"]
 _counter = itertools.count()
 
 
-def _tag() -> st.SearchStrategy[Node]:
+def _tag(literal: bool = False) -> st.SearchStrategy[Node]:
+    if literal:
+        return st.builds(Tag, st.sampled_from(["x", "y", "two words"]))
     keys = st.sampled_from(["a", "b", "c"])
     return st.one_of(
         st.builds(lambda k, v: Tag(f"out.{k} = {v};"), keys, st.integers(0, 9)),
@@ -35,10 +37,10 @@ def _tag() -> st.SearchStrategy[Node]:
     )
 
 
-def _expansions(refs: list[str]) -> st.SearchStrategy[Node]:
+def _expansions(refs: list[str], literal: bool) -> st.SearchStrategy[Node]:
     leaf = st.one_of(
         st.builds(Token, st.sampled_from(WORDS)),
-        _tag(),
+        _tag(literal),
         st.just(RuleRef(special="NULL")),
         *([st.builds(lambda n: RuleRef(name=n), st.sampled_from(refs))] if refs else []),
     )
@@ -58,10 +60,12 @@ def _expansions(refs: list[str]) -> st.SearchStrategy[Node]:
 @st.composite
 def grammars(draw: st.DrawFn) -> GrammarDoc:
     count = draw(st.integers(1, 3))
+    literal = draw(st.booleans())
     names = [f"r{i}" for i in range(count)]
-    doc = GrammarDoc(uri="", root="r0", tag_format="semantics/1.0", lang="en-US")
+    fmt = "semantics/1.0-literals" if literal else "semantics/1.0"
+    doc = GrammarDoc(uri="", root="r0", tag_format=fmt, lang="en-US")
     for i in reversed(range(count)):  # rule i may reference only later rules: no recursion
-        body = draw(_expansions(names[i + 1:]))
+        body = draw(_expansions(names[i + 1:], literal))
         doc.rules[names[i]] = Rule(names[i], "public" if i == 0 else "private", body)
     doc.rules = dict(sorted(doc.rules.items()))
     return doc
