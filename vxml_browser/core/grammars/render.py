@@ -6,9 +6,18 @@ Used to write the built-in grammars to ``grammars/`` and by the XML/ABNF equival
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape, quoteattr
 
 from .nodes import SRGS_NS, GrammarDoc, Node, OneOf, Repeat, RuleRef, Seq, Tag, Token
+
+
+def escape(text: str) -> str:
+    """XML character data (``xml.sax.saxutils`` would pull in urllib and sockets)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    return '"' + escape(text).replace('"', "&quot;") + '"'
+
 
 _BARE = re.compile(r"^[^\s;|/()\[\]{}<>$\"!=*#]+$")
 
