@@ -25,3 +25,16 @@ def test_stand_in_helpers_exist_in_both_forms() -> None:
     assert support_grammar("polite.gram", ).startswith("#ABNF 1.0")
     assert support_grammar("polite.grxml").startswith("<grammar")
     assert support_grammar("unknown.grxml") is None
+
+
+VXML_SUITE = DEFAULT_DIR.parents[1]
+
+
+def test_grammars_of_the_voicexml_ir_tests_parse() -> None:
+    from vxml_browser.core.grammars import parse_grammar
+
+    paths = [p for p in VXML_SUITE.rglob("*.grxml") if "srgs10" not in p.parts]
+    assert paths
+    for path in paths:
+        g = parse_grammar(path.read_bytes(), uri=path.as_uri())
+        assert g.external_refs() == [] and g.program() is not None, path
