@@ -1,0 +1,165 @@
+"""Call records (CDR): one ``calls`` row per call and its events, in order.
+
+The call id is the ``call`` query parameter on every URL of a call (chosen over a cookie: it is
+visible in logs, survives any fetcher, and the SIP platform can pass its own id in the first
+URL, ``/apps/NAME/?call=SIP-CALL-ID``). Without one the entry page mints an id and every URL
+the app renders carries it from then on.
+
+The end of a call is ``POST /calls/{id}/end`` (form fields ``end_reason`` or ``reason`` and
+optional ``outcome``), sent by the app's own hang-up catch (root document) and by the
+platform when the call is torn down; the first end wins, later ones are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Call, CallEvent, RecordingRow, utcnow
+
+CALL_ID = re.compile(r"^[A-Za-z0-9._@:-]{1,64}$")
+MASK = "***"
+
+
+def new_call_id() -> str:
+    return uuid.uuid4().hex
+
+
+def valid_call_id(value: str) -> bool:
+    return bool(CALL_ID.match(value))
+
+
+def mask(fields: dict[str, str], sensitive: frozenset[str]) -> dict[str, str]:
+    """Inputs as the CDR keeps them: PINs and passwords masked."""
+    return {k: (MASK if k.split(".")[-1].lower() in sensitive else v) for k, v in fields.items()}
+
+
+def ensure_call(s: Session, call_id: str, app: str, caller: str = "") -> Call:
+    call = s.get(Call, call_id)
+    if call is None:
+        call = Call(id=call_id, app=app, caller=caller, end_reason="", outcome="", state={})
+        s.add(call)
+        s.flush()
+    return call
+
+
+def add_events(s: Session, call_id: str, app: str, events: list[tuple[str, str, dict[str, Any]]],
+               caller: str = "") -> None:
+    ensure_call(s, call_id, app, caller)
+    for kind, name, detail in events:
+        s.add(CallEvent(call_id=call_id, kind=kind, name=name, detail=detail))
+        if kind == "outcome":
+            call = s.get(Call, call_id)
+            assert call is not None
+            call.outcome = name
+
+
+def get_state(s: Session, call_id: str) -> dict[str, Any]:
+    call = s.get(Call, call_id)
+    return dict(call.state or {}) if call is not None else {}
+
+
+def set_state(s: Session, call_id: str, app: str, state: dict[str, Any]) -> None:
+    call = ensure_call(s, call_id, app)
+    call.state = dict(state)
+
+
+def end_call(s: Session, call_id: str, reason: str, outcome: str = "") -> bool:
+    """Close the call record; False if it had already ended (the first end wins)."""
+    call = s.get(Call, call_id)
+    if call is None:
+        call = Call(id=call_id, app="", caller="", end_reason="", outcome="", state={})
+        s.add(call)
+        s.flush()
+    if call.ended_at is not None:
+        return False
+    call.ended_at = utcnow()
+    call.end_reason = reason or "unknown"
+    if outcome:
+        call.outcome = outcome
+    s.add(CallEvent(call_id=call_id, kind="end", name=call.end_reason, detail={}))
+    return True
+
+
+def call_record(s: Session, call_id: str) -> dict[str, Any] | None:
+    """The CDR as JSON: header, path (pages in order), inputs, outcomes, recordings."""
+    call = s.get(Call, call_id)
+    if call is None:
+        return None
+    events = s.scalars(select(CallEvent).where(CallEvent.call_id == call_id).order_by(CallEvent.id)).all()
+    recs = s.scalars(select(RecordingRow).where(RecordingRow.call_id == call_id)).all()
+    return {
+        "id": call.id, "app": call.app, "caller": call.caller,
+        "started_at": call.started_at.isoformat(),
+        "ended_at": call.ended_at.isoformat() if call.ended_at else None,
+        "end_reason": call.end_reason, "outcome": call.outcome,
+        "path": [e.name for e in events if e.kind == "page"],
+        "events": [{"at": e.at.isoformat(), "kind": e.kind, "name": e.name, "detail": e.detail}
+                   for e in events],
+        "recordings": [{"field": r.field, "path": r.path, "media_type": r.media_type, "size": r.size}
+                       for r in recs],
+    }
+
+
+# --- recordings: durable before the 200 ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecording:
+    field: str
+    path: Path
+    media_type: str
+    size: int
+    sha256: str
+
+
+EXTENSIONS = {"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/basic": ".au", "audio/mpeg": ".mp3",
+              "audio/ogg": ".ogg"}
+
+
+def write_durably(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` and fsync the file and its folder (a crash after this
+    returns keeps the file). Written under a temporary name then renamed: never half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    tmp = folder / f".{name}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, final)
+    dfd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return final
+
+
+def store_recording(data_dir: Path, app: str, call_id: str, field: str, media_type: str,
+                    data: bytes) -> StoredRecording:
+    ext = EXTENSIONS.get(media_type, ".bin")
+    safe_field = re.sub(r"[^A-Za-z0-9_-]", "_", field)[:40]
+    name = f"{safe_field}-{uuid.uuid4().hex[:12]}{ext}"
+    path = write_durably(data_dir / "recordings" / app / call_id, name, data)
+    return StoredRecording(field, path, media_type, len(data), hashlib.sha256(data).hexdigest())
+
+
+def add_recording_row(s: Session, call_id: str, app: str, rec: StoredRecording) -> None:
+    ensure_call(s, call_id, app)
+    s.add(RecordingRow(call_id=call_id, app=app, field=rec.field, path=str(rec.path),
+                       media_type=rec.media_type, size=rec.size, sha256=rec.sha256))
+    s.add(CallEvent(call_id=call_id, kind="recording", name=rec.field,
+                    detail={"size": rec.size, "media_type": rec.media_type}))

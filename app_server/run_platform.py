@@ -1,0 +1,92 @@
+"""``python -m app_server.run_platform [APP] [--port P] [--input FILE]``: ``make run``.
+
+Starts the application server on 127.0.0.1 with the sample apps, then places one interactive
+console call to APP (default ``fund_hotline``): prompts are printed, you answer at the ``>``
+prompt with caller lines (``dtmf 1``, ``say yes``, ``silence``, ``hangup``). The admin pages
+stay up at http://127.0.0.1:PORT/admin/ until you end the call (Ctrl-D hangs up)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import uuid
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from vxml_browser.adapters.console import PrintingCaller
+from vxml_browser.adapters.http import HttpFetcher
+from vxml_browser.adapters.runner import run_session
+
+from .security import hash_password
+from .server import APPS, create_app
+from .settings import load_settings
+
+
+class InteractiveCaller(PrintingCaller):
+    """Prints what the IVR says; asks the person at the keyboard at each wait point."""
+
+    def __init__(self, script: list[str] | None) -> None:
+        super().__init__(script or [], sys.stdout, as_json=False)
+        self.interactive = script is None
+
+    def respond(self, waiting: dict[str, Any]) -> str | None:
+        if not self.interactive:
+            return super().respond(waiting)
+        try:
+            line = input("> ")
+        except EOFError:
+            return None
+        return line or "silence"
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {"host": "127.0.0.1", "port": args.port}
+    settings = load_settings(args.config, **overrides)
+    if not settings.admin_password_hash:
+        # a local demo: admin / admin, said out loud so nobody deploys it by accident
+        settings = settings.with_(admin_password_hash=hash_password("admin", 10_000))
+        print(f"admin: http://127.0.0.1:{settings.port}/admin/ "
+              "(user admin, password admin: set [admin] password_hash)")
+    app = create_app(settings)
+    if args.app not in app[APPS]:
+        print(f"no app {args.app!r}; apps: {', '.join(sorted(app[APPS]))}", file=sys.stderr)
+        return 2
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.port).start()
+    call_id = uuid.uuid4().hex
+    url = f"http://{settings.host}:{settings.port}/apps/{args.app}/?call={call_id}"
+    print(f"calling {url}\n(answer with: dtmf DIGITS | say WORDS | silence | hangup)")
+    script = open(args.input).read().splitlines() if args.input else None
+    try:
+        async with HttpFetcher() as fetcher:
+            await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600)
+        async with aiohttp.ClientSession() as client:  # the platform's end, as a SIP side sends it
+            await client.post(f"http://{settings.host}:{settings.port}/calls/{call_id}/end",
+                              data={"reason": "hangup"})
+            async with client.get(f"http://{settings.host}:{settings.port}/calls/{call_id}") as resp:
+                record = await resp.json()
+        print(f"call record: path {' > '.join(record['path'])}; ended: {record['end_reason']}; "
+              f"outcome: {record['outcome'] or '-'}")
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app_server.run_platform", description=__doc__.splitlines()[0])
+    parser.add_argument("app", nargs="?", default="fund_hotline", help="the app to call (default fund_hotline)")
+    parser.add_argument("--config", help="app server TOML settings")
+    parser.add_argument("--port", type=int, default=8091)
+    parser.add_argument("--input", help="caller lines from a file instead of the keyboard")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

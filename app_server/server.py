@@ -1,0 +1,327 @@
+"""``create_app(settings)``: the application server as an aiohttp ``Application``.
+
+Routes (``call`` is the call id, see ``calls.py``):
+
+- ``GET|POST /apps/NAME/`` and ``/apps/NAME/PAGE?call=ID``: a page of an app (VoiceXML).
+  Submitted fields go to the CDR (PINs masked); recordings in a multipart submit are written
+  and fsync'd, then given a ``recordings`` row, before the handler runs and the 200 goes out.
+- ``GET /apps/NAME/root?call=ID``: the app's application root document (hang-up catch).
+- ``GET|POST /apps/NAME/data/DATA``: ``<data>`` endpoints (XML).
+- ``/apps/NAME/grammars/...``, ``/apps/NAME/prompts/...``: the app's files;
+  ``/media/NAME/...``: prompt audio uploaded through the admin.
+- ``POST /calls/ID/end``: the end of a call (the app's hang-up catch, the platform);
+  ``GET /calls/ID``: the call record as JSON.
+- ``/admin/...``: content maintenance behind a login (``admin.py``).
+
+A handler that raises (a failing back end, or a bug) never reaches the caller as a trace: the
+error is logged with its traceback, recorded in the CDR, and the caller hears the apology page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+from lxml import etree
+from sqlalchemy import MetaData
+
+from . import calls as cdr
+from .apps import LoadedApp, discover, load_app
+from .connectors import BackendError, HttpService
+from .content import Content
+from .db import Database
+from .migrate import upgrade
+from .settings import SAMPLE_APPS, ServiceSettings, Settings
+
+log = logging.getLogger("app_server")
+
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", Database)
+APPS = web.AppKey("apps", dict)  # name -> LoadedApp
+SERVICES = web.AppKey("services", dict)  # name -> HttpService
+
+VXML = "application/voicexml+xml"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A rendered VoiceXML page."""
+
+    body: str
+    name: str = ""
+
+
+@dataclass
+class CallContext:
+    """What a page handler gets: the call, its submitted fields and the app's back ends."""
+
+    app: LoadedApp
+    request: web.Request
+    call_id: str
+    page: str
+    form: dict[str, str]
+    recordings: dict[str, cdr.StoredRecording]
+    db: Database
+    services: dict[str, Any]
+    content: Content
+    settings: Settings
+    events: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.settings.clock()
+
+    def url(self, target: str, **params: Any) -> str:
+        """The URL of page ``target`` of this app, carrying the call id."""
+        if target.startswith("#") or "://" in target:
+            return target
+        path = target if target.startswith("/") else f"/apps/{self.app.name}/{target}"
+        query = {"call": self.call_id, **{k: v for k, v in params.items() if v is not None}}
+        return f"{path}?{urlencode(query)}"
+
+    def outcome(self, name: str, **detail: Any) -> None:
+        """Note a business outcome in the CDR (``purchase.confirmed``, ``case.created`` ...)."""
+        self.events.append(("outcome", name, detail))
+
+    def service(self, name: str) -> HttpService:
+        """A configured HTTP back end; a URL that is a path is on this server (stand-ins)."""
+        svc = self.services.get(name)
+        if svc is None:
+            default = self.app.spec.services.get(name)
+            if default is None:
+                raise BackendError(f"no service {name!r} is configured")
+            svc = HttpService(name, ServiceSettings(default), self.services["__client__"])
+        if svc.settings.url.startswith("/"):
+            origin = str(self.request.url.origin())
+            svc = HttpService(name, replace(svc.settings, url=origin + svc.settings.url), svc.session)
+        return svc
+
+    async def state(self) -> dict[str, Any]:
+        """The call's server-side session (keyed by the call id)."""
+        return await self.db.run(cdr.get_state, self.call_id)
+
+    async def save_state(self, state: dict[str, Any]) -> None:
+        await self.db.run(cdr.set_state, self.call_id, self.app.name, state)
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "url": self.url, "call_id": self.call_id, "app_name": self.app.name,
+            "title": self.app.spec.title, "content": self.content, "now": self.now,
+            "service_state": self.content.service_state(self.now), "form": self.form,
+            "apology_next": self.app.spec.apology_next,
+        }
+
+    def render(self, template: str, **values: Any) -> Page:
+        tpl = self.app.env.get_template(template)
+        return Page(tpl.render({**self.context(), **values}), template)
+
+
+def offline_context(app: LoadedApp, settings: Settings, db: Database, call_id: str = "preview") -> CallContext:
+    """A context without a request: template previews and the render-every-template test."""
+    return CallContext(app, None, call_id, "preview", {}, {}, db, {}, app.content.load(), settings)  # type: ignore[arg-type]
+
+
+def vxml_response(page: Page | str, status: int = 200) -> web.Response:
+    body = page.body if isinstance(page, Page) else page
+    return web.Response(text=body, status=status, content_type=VXML, charset="utf-8", headers=NO_STORE)
+
+
+async def read_form(request: web.Request, app: LoadedApp, call_id: str, settings: Settings,
+                    db: Database) -> tuple[dict[str, str], dict[str, cdr.StoredRecording]]:
+    """Query and body fields; recordings stored durably (file fsync'd, then its row committed)."""
+    fields = {k: v for k, v in request.query.items() if k != "call"}
+    recordings: dict[str, cdr.StoredRecording] = {}
+    if request.method != "POST" or not request.body_exists:
+        return fields, recordings
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        async for part in reader:
+            if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                continue
+            if part.filename is not None:
+                data = await part.read(decode=False)
+                media = part.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+                rec = cdr.store_recording(settings.data_dir, app.name, call_id, part.name, media, bytes(data))
+                await db.run(cdr.add_recording_row, call_id, app.name, rec)
+                recordings[part.name] = rec
+            else:
+                fields[part.name] = await part.text()
+    else:
+        post = await request.post()
+        fields.update({k: v for k, v in post.items() if isinstance(v, str)})
+    return fields, recordings
+
+
+async def page_handler(request: web.Request) -> web.Response:
+    root = request.app
+    apps: dict[str, LoadedApp] = root[APPS]
+    app = apps.get(request.match_info["app"])
+    if app is None:
+        raise web.HTTPNotFound(text="no such app")
+    page = request.match_info.get("page") or app.spec.entry
+    settings, db = root[SETTINGS], root[DB]
+    call_id = request.query.get("call", "")
+    if not call_id:
+        call_id = cdr.new_call_id()
+    elif not cdr.valid_call_id(call_id):
+        raise web.HTTPBadRequest(text="bad call id")
+    content = await app.content.aload()
+    fields, recordings = await read_form(request, app, call_id, settings, db)
+    ctx = CallContext(app, request, call_id, page, fields, recordings, db, root[SERVICES], content, settings)
+    caller = fields.get("caller", "")
+    if page == "root":
+        end_url = f"/calls/{call_id}/end"
+        return vxml_response(ctx.render("root.vxml.j2", end_url=end_url))
+    events: list[tuple[str, str, dict[str, Any]]] = []
+    if fields:
+        events.append(("input", page, cdr.mask(fields, app.spec.sensitive)))
+    try:
+        handler = app.spec.pages.get(page)
+        if handler is not None:
+            result = await handler(ctx)
+        elif _template_exists(app, page):
+            result = ctx.render(f"{page}.vxml.j2")
+        else:
+            raise web.HTTPNotFound(text=f"no page {page!r} in app {app.name}")
+        events.append(("page", page, {}))
+        events.extend(ctx.events)
+    except web.HTTPException:
+        raise
+    except Exception as exc:  # a back end failed, or a bug: the caller hears an apology
+        log.exception("app %s page %s call %s failed", app.name, page, call_id)
+        events.append(("page", page, {}))
+        events.append(("error", type(exc).__name__, {"message": str(exc)[:500]}))
+        result = ctx.render("apology.vxml.j2")
+    try:
+        await db.run(cdr.add_events, call_id, app.name, events, caller)
+    except Exception:
+        log.exception("call record of call %s could not be written", call_id)
+    return vxml_response(result)
+
+
+def _template_exists(app: LoadedApp, page: str) -> bool:
+    return (app.folder / "templates" / f"{page}.vxml.j2").is_file()
+
+
+async def data_handler(request: web.Request) -> web.Response:
+    app = request.app[APPS].get(request.match_info["app"])
+    if app is None:
+        raise web.HTTPNotFound()
+    handler = app.spec.data_handlers.get(request.match_info["name"])
+    if handler is None:
+        raise web.HTTPNotFound()
+    settings, db = request.app[SETTINGS], request.app[DB]
+    call_id = request.query.get("call") or "-"
+    fields, recs = await read_form(request, app, call_id, settings, db)
+    content = await app.content.aload()
+    ctx = CallContext(app, request, call_id, request.match_info["name"], fields, recs, db,
+                      request.app[SERVICES], content, settings)
+    try:
+        element = await handler(ctx)
+    except Exception as exc:
+        log.exception("app %s data %s failed", app.name, request.match_info["name"])
+        element = etree.Element("error", code="backend")
+        element.text = type(exc).__name__
+    body = etree.tostring(element, xml_declaration=True, encoding="UTF-8")
+    return web.Response(body=body, content_type="application/xml", headers=NO_STORE)
+
+
+async def end_handler(request: web.Request) -> web.Response:
+    call_id = request.match_info["call_id"]
+    if not cdr.valid_call_id(call_id):
+        raise web.HTTPBadRequest(text="bad call id")
+    post = await request.post() if request.method == "POST" else {}
+    fields = {**request.query, **{k: v for k, v in post.items() if isinstance(v, str)}}
+    reason = fields.get("end_reason") or fields.get("reason") or "unknown"
+    await request.app[DB].run(cdr.end_call, call_id, reason[:64], fields.get("outcome", "")[:128])
+    return vxml_response(END_DOC)
+
+
+END_DOC = ('<?xml version="1.0" encoding="UTF-8"?>\n<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">'
+           '<form><block><exit/></block></form></vxml>\n')
+
+
+async def record_handler(request: web.Request) -> web.Response:
+    record = await request.app[DB].run(cdr.call_record, request.match_info["call_id"])
+    if record is None:
+        raise web.HTTPNotFound()
+    return web.json_response(record)
+
+
+async def index_handler(request: web.Request) -> web.Response:
+    apps = request.app[APPS]
+    rows = "".join(f'<li><a href="/apps/{n}/">{a.spec.title or n}</a></li>' for n, a in apps.items())
+    return web.Response(text=f"<!doctype html><title>vxml-app-server</title><h1>Voice apps</h1><ul>{rows}</ul>"
+                        '<p><a href="/admin/">Admin</a></p>', content_type="text/html")
+
+
+def app_folders(settings: Settings) -> list[Path]:
+    folders = [SAMPLE_APPS] if settings.sample_apps else []
+    return discover([*folders, *settings.app_dirs])
+
+
+def prepare_database(db: Database, apps: dict[str, LoadedApp]) -> None:
+    """Platform tables through Alembic; each app's tables created when missing, then seeded."""
+    upgrade(db.engine)
+    for app in apps.values():
+        metadata: MetaData | None = app.spec.metadata
+        if metadata is not None:
+            metadata.create_all(db.engine)
+        if app.spec.seed is not None:
+            db.call(app.spec.seed)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The application server: loads the apps, migrates and seeds the database."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root = web.Application(client_max_size=32 * 1024 * 1024)
+    db = Database(settings.db_url)
+    apps: dict[str, LoadedApp] = {}
+    for folder in app_folders(settings):
+        loaded = load_app(folder, db)
+        if loaded.name in apps:
+            raise ValueError(f"two apps named {loaded.name!r}: {apps[loaded.name].folder} and {folder}")
+        apps[loaded.name] = loaded
+    prepare_database(db, apps)
+    root[SETTINGS] = settings
+    root[DB] = db
+    root[APPS] = apps
+    root[SERVICES] = {}
+
+    async def http_client(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as session:
+            app[SERVICES]["__client__"] = session
+            app[SERVICES].update({name: HttpService(name, s, session) for name, s in settings.services.items()})
+            yield
+        db.close()
+
+    root.cleanup_ctx.append(http_client)
+    root.router.add_get("/", index_handler)
+    for name, app in apps.items():
+        for sub in ("grammars", "prompts"):
+            if (app.folder / sub).is_dir():
+                root.router.add_static(f"/apps/{name}/{sub}", app.folder / sub)
+        media = settings.data_dir / "media" / name
+        media.mkdir(parents=True, exist_ok=True)
+        root.router.add_static(f"/media/{name}", media)
+        for method, path, fn in app.spec.extra_routes:
+            root.router.add_route(method, f"/apps/{name}/{path.lstrip('/')}", fn)
+    root.router.add_route("*", "/apps/{app}/data/{name}", data_handler)
+    root.router.add_route("*", r"/apps/{app}/", page_handler)
+    root.router.add_route("*", r"/apps/{app}/{page:[A-Za-z0-9_-]+}", page_handler)
+    root.router.add_post("/calls/{call_id}/end", end_handler)
+    root.router.add_get("/calls/{call_id}", record_handler)
+    from .admin import setup_admin
+
+    setup_admin(root)
+    log.info("app server ready with apps %s (started %s)", sorted(apps), time.strftime("%H:%M:%S"))
+    return root

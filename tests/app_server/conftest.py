@@ -1,0 +1,99 @@
+"""The application server on a real socket (127.0.0.1, an ephemeral port) with the sample apps,
+a fresh data folder and database per test, and a pinned clock (Tuesday 10:00, open hours)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from app_server.server import DB, create_app
+from app_server.settings import ServiceSettings, Settings
+from vxml_browser.adapters.caller import ScriptedCaller
+from vxml_browser.adapters.http import HttpFetcher
+from vxml_browser.adapters.runner import run_session
+
+TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Platform:
+    """A running app server and a way to call it with the console caller."""
+
+    server: TestServer
+    app: web.Application
+    clock: Clock
+
+    def url(self, path: str) -> str:
+        return str(self.server.make_url(path))
+
+    @property
+    def db(self) -> Any:
+        return self.app[DB]
+
+    async def call(self, app: str, lines: list[str], call_id: str, end: bool = False) -> ScriptedCaller:
+        """One console call to ``app``; ``end`` also posts the platform's end as a SIP side would."""
+        caller = ScriptedCaller(lines)
+        async with HttpFetcher() as fetcher:
+            await run_session(self.url(f"/apps/{app}/?call={call_id}"), caller, fetcher=fetcher, timeout_s=20)
+        return caller
+
+    async def record(self, call_id: str) -> dict[str, Any]:
+        async with self.server_client() as client:
+            async with client.get(self.url(f"/calls/{call_id}")) as resp:
+                assert resp.status == 200
+                return await resp.json()
+
+    def server_client(self) -> Any:
+        import aiohttp
+
+        return aiohttp.ClientSession()
+
+
+def make_settings(tmp_path: Path, clock: Clock, **overrides: Any) -> Settings:
+    return Settings(data_dir=tmp_path / "data", clock=clock, **overrides)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(TUESDAY_10AM)
+
+
+@pytest.fixture
+def services() -> dict[str, ServiceSettings]:
+    return {}
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, clock: Clock, services: dict[str, ServiceSettings]) -> AsyncIterator[Platform]:
+    app = create_app(make_settings(tmp_path, clock, services=services))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield Platform(server, app, clock)
+    finally:
+        await server.close()
+
+
+def spoken(caller: ScriptedCaller) -> str:
+    """Everything the caller heard, one prompt per line, whitespace collapsed."""
+    return "\n".join(" ".join(p.split()) for p in caller.prompts)
+
+
+@pytest.fixture
+def heard() -> Any:
+    return spoken
