@@ -121,6 +121,6 @@ def test_script_in_cdata_may_use_markup_characters():
 
 def test_runaway_script_is_an_error_event():
     call = Call({"main.vxml": vxml("<form><block><script>while (true) {}</script></block></form>")},
-                script_time_limit_s=0.2)
+                script_time_limit_s=0.05)
     err = call.error("error.semantic.timeout")
     assert err.message == "ECMAScript ran over its time limit"

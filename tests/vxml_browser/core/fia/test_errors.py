@@ -71,7 +71,7 @@ def test_a_runaway_script_is_an_error_event_a_handler_catches():
         '<form><catch event="error"><log expr="_event + \': \' + _message"/></catch>'
         "<block><script>while (true) {}</script></block>"
         '<block><var name="after" expr="1 + 1"/><exit expr="after"/></block></form>'
-    )}, script_time_limit_s=0.2)
+    )}, script_time_limit_s=0.05)
     call.logs("error.semantic.timeout: ECMAScript ran over its time limit")
     call.exits(2)
 
@@ -80,7 +80,7 @@ def test_a_runaway_expression_is_an_error_event():
     call = Call({"main.vxml": vxml(
         '<form><catch event="error.semantic"><exit expr="_event"/></catch>'
         '<block><var name="x" expr="(function() { for (;;) {} })()"/></block></form>'
-    )}, script_time_limit_s=0.2)
+    )}, script_time_limit_s=0.05)
     call.exits("error.semantic.timeout")
 
 
