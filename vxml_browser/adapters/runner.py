@@ -212,7 +212,7 @@ async def run_session(
     *,
     fetcher: Fetcher,
     session_vars: dict[str, Any] | None = None,
-    max_steps: int = 100_000,
+    max_steps: int = 10_000,
     timeout_s: float = 30.0,
     documents: DocumentCache | None = None,
     trace: Any = None,

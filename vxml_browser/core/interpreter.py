@@ -60,6 +60,13 @@ class SessionState:
     hung_up: bool = False
     hangups: int = 0
     steps: int = 0
+    max_steps: int = 10_000
+
+    def step(self) -> bool:
+        """Count one FIA iteration; False once the document has looped ``max_steps`` times
+        without waiting for the caller (a transition loop)."""
+        self.steps += 1
+        return self.steps <= self.max_steps
 
 
 class Interpreter:

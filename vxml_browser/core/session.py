@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
-from .actions import Action, Error, Exit, Play
+from .actions import Action, Collect, Error, Exit, Play, Record, Transfer
 from .events import Thrown
 from .fia.catch import Uncaught
 from .fia.document import run_session
@@ -35,6 +35,10 @@ DEFAULT_SESSION: dict[str, Any] = {
 }
 
 
+WAITS = (Collect, Record, Transfer)
+"""Actions that wait for the caller: the FIA's step count starts again after each."""
+
+
 class SessionOver(Exception):
     """``send`` was called after ``Exit``: a platform bug."""
 
@@ -49,7 +53,7 @@ class Session:
         trace: Callable[[str, str], None] | None = None,
         script_time_limit_s: float = 5.0,
         script_memory_limit: int = 64 * 1024 * 1024,
-        max_steps: int = 100_000,
+        max_steps: int = 10_000,
     ) -> None:
         self.documents = documents if documents is not None else DocumentCache()
         self.trace = trace
@@ -79,10 +83,8 @@ class Session:
         if isinstance(action, Exit):
             self.done = True
             self._gen.close()
-        elif self.state is not None and self.state.steps > self.max_steps:
-            self.done = True
-            self._gen.close()
-            return Exit(None, "error")
+        elif isinstance(action, WAITS) and self.state is not None:
+            self.state.steps = 0
         return action
 
     def _main(self, start: Start) -> Generator[Action, Input, None]:
@@ -92,7 +94,8 @@ class Session:
         variables = {**DEFAULT_SESSION, **start.session}
         for name, value in variables.items():
             engine.declare_value(session_scope, name, value)
-        state = SessionState(engine=engine, scope=session_scope, documents=self.documents, trace=self.trace)
+        state = SessionState(engine=engine, scope=session_scope, documents=self.documents,
+                             trace=self.trace, max_steps=self.max_steps)
         self.state = state
         ctx = Interpreter(state)
         outcome = yield from run_session(ctx, start.uri)

@@ -18,7 +18,7 @@ from ..elements import run_content
 from ..events import Thrown
 from ..outcomes import DisconnectCall, NextItem, Outcome
 from ..scripting import UNDEFINED, Scope, ScriptError
-from .catch import EventCounters, handle_chain
+from .catch import EventCounters, Uncaught, handle_chain
 
 if TYPE_CHECKING:
     from ..interpreter import Interpreter
@@ -183,7 +183,9 @@ class FormRunner:
         while True:
             ctx.form = state
             ctx.enumeration = state.enumeration
-            ctx.session.steps += 1
+            if not ctx.session.step():
+                return Uncaught("error.semantic", f"no input was asked for in {ctx.session.max_steps} "
+                                "steps of the FIA: a transition loop", self.node.where)
             if pending is not None:
                 outcome = yield from items.process_input(self, None, pending)
                 pending = None

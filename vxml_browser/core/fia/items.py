@@ -275,7 +275,7 @@ def process_input(runner: FormRunner, item: Node | None, matched: Matched) -> Ge
                 value = slot_value
         _fill(runner, item, value, result)
         return (yield from run_filled(runner, {state.var(item)}))
-    if entry.owner == "form" and entry.node is runner.node:
+    if entry.owner in ("form", "dialog") and entry.node is runner.node:
         return (yield from fill_form(runner, matched))
     return (yield from route_input(ctx, matched, state.scope))
 

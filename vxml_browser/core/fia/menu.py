@@ -14,7 +14,7 @@ from ..actions import Disconnect
 from ..events import Thrown
 from ..outcomes import DisconnectCall, Outcome
 from .activation import Entry, grammars_of
-from .catch import EventCounters, handle_chain
+from .catch import EventCounters, Uncaught, handle_chain
 from .collect import Matched, collect
 
 if TYPE_CHECKING:
@@ -90,7 +90,9 @@ class MenuRunner:
         while True:
             ctx.form = None
             ctx.enumeration = self.enumeration
-            ctx.session.steps += 1
+            if not ctx.session.step():
+                return Uncaught("error.semantic", f"no input was asked for in {ctx.session.max_steps} "
+                                "steps of the FIA: a transition loop", self.node.where)
             outcome: Any
             if pending is not None:
                 outcome = yield from process_menu_input(ctx, self.node, pending)
