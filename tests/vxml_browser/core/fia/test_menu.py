@@ -115,3 +115,24 @@ def test_enumerate_template_in_a_menu():
         '<choice next="#sports">sports</choice><choice next="#news">news</choice></menu>' + TARGETS
     )})
     call.hears("Press 1 for sports. Press 2 for news.")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: a menu with scope=\"document\" adds no grammars to other dialogs: "
+                   "items.document_entries calls the generator menu_entries without 'yield from' "
+                   "(VoiceXML 2.0 §2.2.1, §3.1.3: its choices are active in the whole document)")
+def test_a_document_scoped_menu_is_active_in_other_dialogs():
+    call = Call({"main.vxml": vxml(
+        '<menu id="m" scope="document"><choice next="#sports">sports</choice></menu>' + TARGETS +
+        '<form id="ask"><field name="f"><option>yes</option></field></form>'
+    )}, start="main.vxml#ask")
+    call.say("sports")
+    call.exits("sports")
+
+
+def test_a_dialog_scoped_menu_is_not_active_in_other_dialogs():
+    call = Call({"main.vxml": vxml(
+        '<menu id="m"><choice next="#sports">sports</choice></menu>' + TARGETS +
+        '<form id="ask"><field name="f"><option>yes</option></field></form>'
+    )}, start="main.vxml#ask")
+    call.say("sports")
+    assert call.unheard() == ["Sorry, I did not understand."]

@@ -1,6 +1,8 @@
 """Variables and scopes (VoiceXML 2.0 §5.1): session, application, document, dialog, anonymous;
 application.lastresult$ and shadow variables."""
 
+import pytest
+
 from vxml_browser.testing.call import Call, dtmf, grammar, vxml
 
 
@@ -130,3 +132,25 @@ def test_dialog_variables_reset_when_the_form_is_entered_again():
         "</form>"
     )})
     call.exits("undefined")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: session variables can be assigned; VoiceXML 2.0 §5.1.2 "
+                   "(scope table): session variables are read-only, declared and set by the interpreter "
+                   "context only")
+def test_session_variables_are_read_only():
+    call = Call({"main.vxml": vxml(
+        '<form><catch event="error.semantic"><exit expr="\'refused \' + session.connection.local.uri"/></catch>'
+        '<block><assign name="session.connection.local.uri" expr="\'tel:changed\'"/>'
+        '<exit expr="session.connection.local.uri"/></block></form>'
+    )})
+    call.exits("refused tel:+15550100")
+
+
+def test_the_application_lastresult_is_the_latest_match():
+    call = Call({"main.vxml": vxml(
+        '<form><field name="a">' + dtmf("1") + '</field><field name="b">' + dtmf("2") + "</field>"
+        "<block><exit expr=\"application.lastresult$.utterance + a\"/></block></form>"
+    )})
+    call.press("1")
+    call.press("2")
+    call.exits("21")
