@@ -275,8 +275,8 @@ class Acd:
         for i, rule in enumerate(q.time_rules):
             if call.entered + rule.after > now:
                 self._arm(("rule", call.id, str(i)), call.entered + rule.after)
-        self._announce(call)
         self._dispatch_call(call)
+        self._announce(call)  # only if still waiting
 
     def ringing(self, call_id: str, agent_id: str) -> list[Event]:
         call, agent = self._offered(call_id, agent_id)

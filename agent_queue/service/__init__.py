@@ -1,0 +1,1 @@
+"""The ACD service: aiohttp REST API, WebSocket CTI stream, timers, screen pops."""

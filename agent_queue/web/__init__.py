@@ -1,0 +1,1 @@
+"""The web consoles: agent desktop, supervisor console, wallboard and reports."""

@@ -1,0 +1,46 @@
+"""State comes back from the store after a restart."""
+
+from __future__ import annotations
+
+from aq_service_helpers import TOKEN, settings, start
+
+from agent_queue.client import AcdClient, Bridge
+
+
+async def test_state_survives_a_restart(tmp_path, crm):
+    url = f"sqlite:///{tmp_path / 'acd.db'}"
+    svc = await start(settings(url, crm))
+    ann, root = await svc.login("ann"), await svc.login("root")
+    await ann.agent_ready()
+    await root.post("/api/queues/extra", {"skills": {"extra": 1}, "strategy": "linear"})
+    async with AcdClient(svc.url, TOKEN) as acd:
+        await acd.enqueue("talking", "sales", "+1", {"account": "7"})
+        await acd.next_action("talking", 5)
+        await acd.answered("talking", "ann")
+        await acd.enqueue("waiting", "sales", "+2", tier="special")
+    await svc.close()
+    await svc.server.close()
+
+    svc = await start(settings(url, crm))
+    try:
+        sue = await svc.login("sue")
+        agents = {a["id"]: a for a in (await sue.get("/api/agents"))["agents"]}
+        assert (agents["ann"]["state"], agents["ann"]["call_id"]) == ("TALKING", "talking")
+        calls = {c["id"]: c for c in (await sue.get("/api/calls"))["calls"]}
+        assert calls["talking"]["state"] == "CONNECTED" and calls["talking"]["aai"] == {"account": "7"}
+        assert (calls["waiting"]["state"], calls["waiting"]["tier"], calls["waiting"]["position"]) == (
+            "WAITING", "special", 1)
+        queues = {q["name"] for q in (await sue.get("/api/queues"))["queues"]}
+        assert "extra" in queues
+        async with AcdClient(svc.url, TOKEN) as acd:
+            acd._calls["waiting"] = __import__("asyncio").Queue()
+            await acd.hangup("talking")  # the call goes on; ann wraps up, then takes "waiting"
+            bridge = await acd.next_action("waiting", 5)
+            while not isinstance(bridge, Bridge):
+                bridge = await acd.next_action("waiting", 5)
+            assert bridge.agent == "ann"
+        rows = (await sue.get("/api/reports"))["rows"]
+        assert [r["offered"] for r in rows if r["queue"] == "sales"] == [2]
+    finally:
+        await svc.close()
+        await svc.server.close()
