@@ -14,7 +14,19 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--input", help="caller lines (dtmf/say/silence/hangup); default stdin")
     console.add_argument("--json", action="store_true", help="JSON Lines events on stdout")
     console.add_argument("--trace", action="store_true", help="FIA steps with uri:line on stderr")
+    sip = sub.add_parser("sip", help="answer SIP calls and run a VoiceXML application for each")
+    sip.add_argument("--listen", help="HOST:PORT callers use (default 127.0.0.1:5070)")
+    sip.add_argument("--app", help="URL of the first document (default app)")
+    sip.add_argument("--config", help="TOML file with a [sip] section")
+    sip.add_argument("--workers", type=int, help="worker processes (> 1: behind Kamailio)")
+    sip.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
+    sip.add_argument("--worker-port", type=int, default=None, help=argparse.SUPPRESS)
+    sip.add_argument("--rtp-port", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.command == "sip":
+        from .adapters.sip.main import run_sip
+
+        return run_sip(args)
     if args.command == "console":
         from .adapters.console import run_console
 

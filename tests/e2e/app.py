@@ -1,0 +1,115 @@
+"""A tiny aiohttp app server for the SIP end-to-end tests, run on a thread of the test process.
+
+It serves the sample IVR (``ivr/``), takes the IVR's submits and uploads, hands out transfer
+documents and receives call records; everything it gets is kept in ``AppServer.received``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from typing import Any
+
+from aiohttp import web
+
+HERE = os.path.dirname(__file__)
+
+DOC = """<?xml version="1.0" encoding="UTF-8"?>
+<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">{body}</vxml>"""
+
+
+class AppServer:
+    def __init__(self) -> None:
+        self.received: dict[str, list[Any]] = {"result": [], "upload": [], "records": [],
+                                               "transfer": []}
+        self.transfer: dict[str, str] = {}
+        self.loop = asyncio.new_event_loop()
+        self.port = 0
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.runner: web.AppRunner | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> AppServer:
+        self.thread.start()
+        self.ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        async def cleanup() -> None:
+            assert self.runner is not None
+            await self.runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_get("/ivr/{name}", self.static)
+        app.router.add_post("/result", self.result)
+        app.router.add_post("/upload", self.upload)
+        app.router.add_route("*", "/agent", self.agent)
+        app.router.add_post("/records", self.records)
+        self.runner = web.AppRunner(app)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        path = os.path.join(HERE, "ivr", request.match_info["name"])
+        if not os.path.exists(path):
+            raise web.HTTPNotFound()
+        with open(path, "rb") as f:
+            body = f.read()
+        ctype = "application/voicexml+xml" if path.endswith(".vxml") else "audio/wav"
+        return web.Response(body=body, content_type=ctype)
+
+    async def result(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        self.received["result"].append(dict(form))
+        return web.Response(text=DOC.format(body="<form><block><exit/></block></form>"),
+                            content_type="application/voicexml+xml")
+
+    async def upload(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        item: dict[str, Any] = {}
+        for name, value in form.items():
+            if isinstance(value, web.FileField):
+                item[name] = {"filename": value.filename, "content_type": value.content_type,
+                              "data": value.file.read()}
+            else:
+                item[name] = value
+        self.received["upload"].append(item)
+        return web.Response(text=DOC.format(
+            body="<form><block><prompt>Thank you.</prompt><exit/></block></form>"),
+            content_type="application/voicexml+xml")
+
+    async def agent(self, request: web.Request) -> web.StreamResponse:
+        t = self.transfer
+        attrs = " ".join(f'{k}="{v}"' for k, v in t.items() if k not in ("after",))
+        prompt = "" if request.query.get("quiet") else "<prompt>Transferring you now.</prompt>"
+        body = f"""<form id="xfer">
+  <transfer name="result" {attrs}>
+    {prompt}
+    <filled><submit next="/result?step=after" namelist="result" method="post"/></filled>
+  </transfer>
+  <catch event="connection.disconnect.transfer"><submit next="/result?step=xfer" namelist="caller" method="post"/></catch>
+  <catch event="error"><var name="err" expr="_event"/><submit next="/result?step=error" namelist="err" method="post"/></catch>
+  <var name="caller" expr="'x'"/>
+</form>"""
+        self.received["transfer"].append(dict(request.query))
+        return web.Response(text=DOC.format(body=body), content_type="application/voicexml+xml")
+
+    async def records(self, request: web.Request) -> web.StreamResponse:
+        self.received["records"].append(await request.json())
+        return web.Response(text="ok")

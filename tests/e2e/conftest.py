@@ -1,0 +1,189 @@
+"""Fixtures for the SIP end-to-end tests: real calls on 127.0.0.1.
+
+The platform (``vxml-browser sip``) runs as its own process, the test app server on a thread of
+the test process, and every SIP peer (the pjsua2 script ``ua.py``, baresip) as its own process.
+Ports are picked free at run time, so the tests can run beside other work on the machine.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from .app import AppServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+needs_pjsua2 = pytest.mark.skipif(importlib.util.find_spec("pjsua2") is None,
+                                  reason="pjsua2-python is not installed")
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
+                                  reason="espeak-ng (Debian) is not installed")
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rtp_base() -> int:
+    return random.randrange(20000, 50000, 200)
+
+
+def env() -> dict[str, str]:
+    return dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+
+class Platform:
+    """A running ``vxml-browser sip`` process."""
+
+    def __init__(self, app: AppServer, tmp: str, workers: int = 1) -> None:
+        self.port = free_port()
+        self.tmp = tmp
+        self.config = os.path.join(tmp, "sip.toml")
+        with open(self.config, "w") as f:
+            f.write(f"""[sip]
+listen = "127.0.0.1:{self.port}"
+app = "{app.base}/ivr/main.vxml"
+workers = {workers}
+worker_base_port = {free_port()}
+rtp_port = {rtp_base()}
+synthesizer = "tests.e2e.espeak_synth:EspeakSynthesizer"
+call_records_url = "{app.base}/records"
+media_cache = "{os.path.join(tmp, 'media')}"
+
+[sip.apps]
+"redirect" = "{app.base}/agent?quiet=1"
+""")
+        self.log_path = os.path.join(tmp, "platform.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "vxml_browser.cli", "sip", "--config", self.config],
+            cwd=ROOT, env=env(), stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with open(self.log_path) as f:
+                if '"event": "ready"' in f.read():
+                    break
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the platform exited: {self.output()}")
+            time.sleep(0.1)
+        else:
+            raise RuntimeError(f"the platform did not start: {self.output()}")
+
+    @property
+    def uri(self) -> str:
+        return f"sip:ivr@127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+class UA:
+    """A pjsua2 user agent process (``ua.py``)."""
+
+    def __init__(self, tmp: str, script: dict[str, Any]) -> None:
+        self.script = {"port": free_port(), "rtp_port": rtp_base(), **script}
+        self.path = os.path.join(tmp, f"ua-{self.script['port']}.json")
+        with open(self.path, "w") as f:
+            json.dump(self.script, f)
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "ua.py"), self.path],
+                                     cwd=ROOT, env=env(), stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        while line and not line.startswith("{"):
+            line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the UA did not start: {self.proc.stderr.read()}")  # type: ignore[union-attr]
+
+    @property
+    def uri(self) -> str:
+        return f"sip:{self.script.get('user', 'agent')}@127.0.0.1:{self.script['port']}"
+
+    def result(self, timeout: float = 60) -> list[dict[str, Any]]:
+        out, err = self.proc.communicate(timeout=timeout)
+        for line in reversed(out.splitlines()):
+            if line.startswith('{"events"'):
+                return json.loads(line)["events"]
+        raise AssertionError(f"no events from the UA: {out[-2000:]} {err[-2000:]}")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[AppServer]:
+    server = AppServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sip_tmp() -> Iterator[str]:
+    tmp = tempfile.mkdtemp(prefix="sip-e2e-")
+    yield tmp
+    if not os.environ.get("SIP_E2E_KEEP"):  # keep the heard audio and logs to look at
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def platform(app: AppServer, sip_tmp: str) -> Iterator[Platform]:
+    p = Platform(app, sip_tmp)
+    yield p
+    p.stop()
+
+
+@pytest.fixture()
+def fresh(app: AppServer) -> AppServer:
+    for items in app.received.values():
+        items.clear()
+    app.transfer.clear()
+    return app
+
+
+def call(tmp: str, dest: str, steps: list[list[Any]], **extra: Any) -> tuple[list[dict[str, Any]], str]:
+    """Make one call with the pjsua2 UA; returns its events and the WAV of what it heard."""
+    heard = os.path.join(tmp, f"heard-{random.randrange(1 << 30)}.wav")
+    ua = UA(tmp, {"mode": "call", "dest": dest, "record": heard, "user": "tester",
+                  "steps": steps, **extra})
+    try:
+        return ua.result(), heard
+    finally:
+        ua.kill()
+
+
+def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return bool(predicate())

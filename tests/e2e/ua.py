@@ -1,0 +1,257 @@
+"""A scripted pjsua2 user agent for the end-to-end tests (run as its own process).
+
+    python tests/e2e/ua.py SCRIPT.json  ->  one JSON object on stdout (the events it saw)
+
+The script: {"port": 5081, "mode": "call" | "answer", ...}
+  call:   "dest", "headers", "steps": [["wait", s], ["dtmf", "12#", "rfc2833"|"info"|"info-dtmf"],
+          ["hangup"], ["until_disconnected", s], ["until_confirmed", s]], "record": "heard.wav"
+  answer: "code" (200, 486, or 0 to never answer), "play": "file.wav", "record": "heard.wav",
+          "hangup_after": s, "lifetime": s
+PJSIP runs polled on this one thread (threadCnt = 0), as in the platform, so both wheels work.
+Every call that follows a REFER is recorded too (``record`` gets a suffix per call).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import pjsua2 as pj
+
+events: list[dict] = []
+T0 = time.monotonic()
+
+
+def note(kind: str, **data: object) -> None:
+    events.append({"t": round(time.monotonic() - T0, 3), "event": kind, **data})
+
+
+class Call(pj.Call):
+    def __init__(self, acc, script, call_id=pj.PJSUA_INVALID_ID, name="call"):
+        super().__init__(acc, call_id)
+        self.script = script
+        self.name = name
+        self.recorder = None
+        self.player = None
+        self.media = None
+        self.state = None
+        self.code = 0
+
+    def onCallState(self, prm):  # noqa: N802
+        info = self.getInfo()
+        self.state = info.state
+        self.code = info.lastStatusCode
+        note("state", call=self.name, state=info.stateText, code=info.lastStatusCode)
+        if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
+            self.media = None  # the port is gone: just drop our players and recorders
+            self.release()
+
+    def release(self):
+        if self.media is not None:
+            for port in (self.recorder, self.player):
+                if port is None:
+                    continue
+                try:
+                    if port is self.recorder:
+                        self.media.stopTransmit(port)
+                    else:
+                        port.stopTransmit(self.media)
+                except Exception:
+                    pass
+        self.recorder = None
+        self.player = None
+        self.media = None
+
+    def onCallMediaState(self, prm):  # noqa: N802
+        info = self.getInfo()
+        for i, mi in enumerate(info.media):
+            if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                if self.media is not None:
+                    return
+                self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
+                note("media", call=self.name)
+                rec = self.script.get("record")
+                if rec:
+                    path = rec if self.name == "call" else rec.replace(".wav", f"-{self.name}.wav")
+                    self.recorder = pj.AudioMediaRecorder()
+                    self.recorder.createRecorder(path)
+                    self.media.startTransmit(self.recorder)
+                if self.script.get("play"):
+                    self.player = pj.AudioMediaPlayer()
+                    self.player.createPlayer(self.script["play"], 0)
+                    self.player.startTransmit(self.media)
+
+    def onDtmfDigit(self, prm):  # noqa: N802
+        note("dtmf", call=self.name, digit=prm.digit)
+
+    def onCallTransferRequest(self, prm):  # noqa: N802
+        note("refer", call=self.name, target=prm.dstUri)
+        new = Call(ACC, self.script, name=f"xfer{len(CALLS)}")
+        CALLS.append(new)
+        prm.newCall = new
+
+    def onCallReplaced(self, prm):  # noqa: N802
+        note("replaced", call=self.name)
+        new = Call(ACC, self.script, prm.newCallId, name=f"repl{len(CALLS)}")
+        CALLS.append(new)
+        prm.newCall = new
+
+
+class Account(pj.Account):
+    def onIncomingCall(self, prm):  # noqa: N802
+        msg = prm.rdata.wholeMsg
+        headers = {}
+        for line in msg.split("\r\n\r\n")[0].split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        call = Call(self, SCRIPT, prm.callId, name=f"in{len(CALLS)}")
+        CALLS.append(call)
+        note("incoming", headers={k: v for k, v in headers.items()
+                                  if k in ("user-to-user", "from", "to", "referred-by", "replaces")})
+        code = SCRIPT.get("code", 200)
+        if code == 0:
+            op = pj.CallOpParam()
+            op.statusCode = 180
+            call.answer(op)
+            return
+        op = pj.CallOpParam()
+        op.statusCode = code
+        call.answer(op)
+        if code == 200 and SCRIPT.get("hangup_after"):
+            PENDING.append((time.monotonic() + SCRIPT["hangup_after"], call))
+
+
+SCRIPT: dict = {}
+CALLS: list[Call] = []
+PENDING: list[tuple[float, Call]] = []
+ACC: Account
+
+
+def pump(seconds: float, until=None) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        EP.libHandleEvents(10)
+        now = time.monotonic()
+        for item in list(PENDING):
+            if now >= item[0]:
+                PENDING.remove(item)
+                try:
+                    item[1].hangup(pj.CallOpParam())
+                except Exception:
+                    pass
+        if until is not None and until():
+            return True
+    return False
+
+
+def main() -> None:
+    global SCRIPT, EP, ACC
+    SCRIPT = json.load(open(sys.argv[1]))
+    EP = pj.Endpoint()
+    EP.libCreate()
+    cfg = pj.EpConfig()
+    cfg.uaConfig.threadCnt = 0
+    cfg.uaConfig.mainThreadOnly = False
+    cfg.medConfig.threadCnt = 0
+    cfg.medConfig.hasIoqueue = False
+    cfg.medConfig.clockRate = 8000
+    cfg.medConfig.sndClockRate = 8000
+    cfg.logConfig.level = 0
+    cfg.logConfig.consoleLevel = 0
+    EP.libInit(cfg)
+    t = pj.TransportConfig()
+    t.port = SCRIPT["port"]
+    t.boundAddress = "127.0.0.1"
+    EP.transportCreate(pj.PJSIP_TRANSPORT_UDP, t)
+    EP.libStart()
+    EP.audDevManager().setNullDev()
+    for c in EP.codecEnum2():
+        EP.codecSetPriority(c.codecId, {"PCMU": 255, "PCMA": 254}.get(c.codecId.split("/")[0], 0))
+    acfg = pj.AccountConfig()
+    acfg.idUri = f"sip:{SCRIPT.get('user', 'tester')}@127.0.0.1:{SCRIPT['port']}"
+    acfg.regConfig.registerOnAdd = False
+    acfg.mediaConfig.transportConfig.port = SCRIPT.get("rtp_port", 30000)
+    acfg.mediaConfig.transportConfig.portRange = 100
+    acfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+    ACC = Account()
+    ACC.create(acfg, True)
+    print(json.dumps({"ready": True}), flush=True)
+    try:
+        if SCRIPT["mode"] == "answer":
+            pump(SCRIPT.get("lifetime", 20), until=lambda: SCRIPT.get("exit_when_done") and CALLS and all(
+                c.state == pj.PJSIP_INV_STATE_DISCONNECTED for c in CALLS))
+        else:
+            run_caller()
+    finally:
+        for c in CALLS:
+            if c.state != pj.PJSIP_INV_STATE_DISCONNECTED:
+                try:
+                    c.hangup(pj.CallOpParam())
+                except Exception:
+                    pass
+        pump(0.3)
+        for c in CALLS:
+            c.release()
+        CALLS.clear()
+        print(json.dumps({"events": events}), flush=True)
+        EP.libDestroy()
+
+
+def run_caller() -> None:
+    call = Call(ACC, SCRIPT)
+    CALLS.append(call)
+    op = pj.CallOpParam(True)
+    if SCRIPT.get("headers"):
+        vec = pj.SipHeaderVector()
+        for k, v in SCRIPT["headers"].items():
+            h = pj.SipHeader()
+            h.hName = k
+            h.hValue = v
+            vec.append(h)
+        op.txOption.headers = vec
+    call.makeCall(SCRIPT["dest"], op)
+    for step in SCRIPT.get("steps", []):
+        kind = step[0]
+        if kind == "wait":
+            pump(step[1])
+        elif kind == "until_confirmed":
+            pump(step[1], until=lambda: call.state == pj.PJSIP_INV_STATE_CONFIRMED
+                 and call.media is not None)
+        elif kind == "until_disconnected":
+            pump(step[1], until=lambda: all(c.state == pj.PJSIP_INV_STATE_DISCONNECTED for c in CALLS))
+        elif kind == "dtmf":
+            method = step[2] if len(step) > 2 else "rfc2833"
+            target = next((c for c in reversed(CALLS) if c.state == pj.PJSIP_INV_STATE_CONFIRMED), call)
+            note("send", digits=step[1], method=method)
+            if method == "rfc2833":
+                target.dialDtmf(step[1])
+                note("sent")
+            else:
+                for d in step[1]:
+                    prm = pj.CallSendRequestParam()
+                    prm.method = "INFO"
+                    if method == "info":
+                        prm.txOption.contentType = "application/dtmf-relay"
+                        prm.txOption.msgBody = f"Signal={d}\r\nDuration=160\r\n"
+                    else:
+                        prm.txOption.contentType = "application/dtmf"
+                        prm.txOption.msgBody = str("0123456789*#".index(d))
+                    target.sendRequest(prm)
+                    pump(0.15)
+        elif kind == "play":
+            target = next((c for c in reversed(CALLS) if c.media is not None), call)
+            if target.media is not None:
+                target.player = pj.AudioMediaPlayer()
+                target.player.createPlayer(step[1], 1)
+                target.player.startTransmit(target.media)
+                note("play", file=step[1])
+        elif kind == "hangup":
+            for c in CALLS:
+                if c.state is not None and c.state != pj.PJSIP_INV_STATE_DISCONNECTED:
+                    c.hangup(pj.CallOpParam())
+            pump(0.3)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,490 @@
+"""One SIP call on the asyncio side: answers a session's actions with real media.
+
+``SipCall`` is the SIP twin of ``ConsolePlatform`` (``adapters/runner.py``): the same actions,
+answered with pjsua2 through the ``Engine`` (``engine.py``). It never calls pjsua2 itself: it
+sends commands with ``engine.run``/``engine.submit`` and reads the leg's events (``dtmf``,
+``played``, ``confirmed``, ``media``, ``disconnected``, ``xfer``) that the engine thread posts
+to the loop with ``call_soon_threadsafe``.
+
+The call is answered lazily, at the first action that needs media: while the first document
+loads the caller hears ringing, and a blind ``<transfer>`` reached before that becomes a
+302 redirect instead of a REFER.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ...core.actions import (
+    Collect,
+    Disconnect,
+    Error,
+    Fetch,
+    Log,
+    ObjectCall,
+    Play,
+    Prompt,
+    Record,
+    Transfer,
+)
+from ...core.inputs import (
+    Ack,
+    Alternative,
+    DtmfKey,
+    Hangup,
+    Input,
+    NoInput,
+    ObjectDone,
+    Played,
+    Recorded,
+    Recording,
+    TransferDone,
+)
+from ..fetcher import Fetcher
+from ..media import encode_recording, rms
+from .engine import Engine
+from .prompts import PromptRenderer
+
+log = logging.getLogger(__name__)
+
+VOICE_RMS = 300.0  # a 20 ms frame louder than this counts as speech (about -40 dBFS)
+
+
+@dataclass
+class CallRecord:
+    """What the app server is told about each call."""
+
+    call_id: str
+    from_uri: str
+    to_uri: str
+    app: str
+    start: float
+    answer: float | None = None
+    end: float | None = None
+    cause: str = ""
+    worker: int = 0
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id, "from": self.from_uri, "to": self.to_uri, "app": self.app,
+            "start": self.start, "answer": self.answer, "end": self.end, "cause": self.cause,
+            "worker": self.worker, "transfers": self.transfers,
+        }
+
+
+def _uri(header: str) -> str:
+    m = re.search(r"<([^>]+)>", header)
+    return m.group(1) if m else header.split(";")[0].strip()
+
+
+def connection_vars(details: dict[str, Any]) -> dict[str, Any]:
+    """session.connection.* from the INVITE (VoiceXML 2.0 §5.1.4)."""
+    headers: dict[str, list[str]] = details.get("headers", {})
+    redirect: list[dict[str, Any]] = []
+    for value in headers.get("diversion", []):
+        for item in value.split(","):
+            reason = re.search(r"reason=\"?([\w-]+)", item)
+            redirect.append({"uri": _uri(item), "pi": "allowed", "si": "verified",
+                             "reason": reason.group(1) if reason else "unknown"})
+    for value in headers.get("history-info", []):
+        for item in value.split(","):
+            uri = _uri(item)
+            if uri and uri != _uri(details.get("local_uri", "")):
+                redirect.append({"uri": uri.split("?")[0], "pi": "allowed", "si": "verified",
+                                 "reason": "unknown"})
+    uui = headers.get("user-to-user", [None])[0]
+    aai = uui.split(";")[0].strip() if uui else None
+    if aai and re.fullmatch(r"[0-9A-Fa-f]+", aai) and len(aai) % 2 == 0 and "encoding=hex" in (uui or ""):
+        aai = bytes.fromhex(aai).decode("utf-8", "replace")
+    remote = _uri(details.get("remote_uri", ""))
+    return {
+        "connection": {
+            "local": {"uri": _uri(details.get("local_uri", ""))},
+            "remote": {"uri": remote},
+            "protocol": {"name": "sip", "version": "2.0",
+                         "sip": {"headers": {k: v[0] for k, v in headers.items()}}},
+            "redirect": redirect,
+            "aai": aai,
+            "originator": remote,
+        }
+    }
+
+
+class SipCall:
+    """A call's platform: one per inbound leg, driven by one asyncio task."""
+
+    def __init__(self, engine: Engine, key: int, details: dict[str, Any], *,
+                 renderer: PromptRenderer, fetcher: Fetcher, record_dir: str | None = None,
+                 now: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.key = key
+        self.details = details
+        self.renderer = renderer
+        self.fetcher = fetcher
+        self.record_dir = record_dir or tempfile.gettempdir()
+        self.now = now
+        self.keys: deque[str] = deque()
+        self.dtmf_methods: list[str] = []
+        self.outstanding: dict[int, bool] = {}  # playing tokens -> bargein
+        self.token = 0
+        self.answered = False
+        self.hung_up = False
+        self.remote_hangup = False
+        self.media_ready = False
+        self.disconnect_cause: tuple[int, str] | None = None
+        self.confirmed = False
+        self._wake = asyncio.Event()
+        self.other: dict[int, dict[str, Any]] = {}  # outbound legs: key -> state
+        self.xfer_status: list[tuple[int, bool]] = []
+        self.answered_at: float | None = None
+
+    # -- events from the engine (on the loop) ------------------------------------------------------
+    def on_event(self, kind: str, arg: Any) -> None:
+        if kind == "dtmf":
+            key, method = arg
+            self.dtmf_methods.append(method)
+            if self._playing_without_bargein():
+                log.debug("key %s ignored: the prompt has bargein=false", key)
+            else:
+                self.keys.append(key)
+        elif kind == "played":
+            self.outstanding.pop(arg, None)
+        elif kind == "confirmed":
+            self.confirmed = True
+        elif kind == "media":
+            self.media_ready = True
+        elif kind == "disconnected":
+            self.remote_hangup = not self.hung_up
+            self.hung_up = True
+            self.disconnect_cause = arg
+            self.outstanding.clear()
+        elif kind == "xfer":
+            self.xfer_status.append(arg)
+        self._wake.set()
+
+    def on_leg_event(self, leg: int, kind: str, arg: Any) -> None:
+        state = self.other.setdefault(leg, {})
+        state[kind] = arg if arg is not None else True
+        if kind == "dtmf":
+            state.setdefault("keys", []).append(arg[0])
+        self._wake.set()
+
+    def _playing_without_bargein(self) -> bool:
+        if not self.outstanding:
+            return False
+        first = min(self.outstanding)
+        return not self.outstanding[first]
+
+    async def wait(self, condition: Callable[[], bool], timeout_s: float | None) -> bool:
+        """Wait until ``condition()`` holds (True) or the time runs out (False)."""
+        deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
+        while not condition():
+            self._wake.clear()
+            if deadline is None:
+                await self._wake.wait()
+                continue
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return False
+            try:
+                await asyncio.wait_for(self._wake.wait(), left)
+            except TimeoutError:
+                return condition()
+        return True
+
+    # -- answering and playing ---------------------------------------------------------------------
+    async def answer(self) -> None:
+        if self.answered or self.hung_up:
+            return
+        self.answered = True
+        await self.engine.run(self.engine.answer, self.key, 200)
+        self.answered_at = self.now()
+        await self.wait(lambda: (self.media_ready and self.confirmed) or self.hung_up, 5.0)
+
+    async def queue_prompts(self, prompts: tuple[Prompt, ...]) -> None:
+        if not prompts:
+            return
+        await self.answer()
+        for prompt in prompts:
+            clip = await self.renderer.render(prompt, self.fetcher)
+            if clip is None or self.hung_up:
+                continue
+            self.token += 1
+            self.outstanding[self.token] = prompt.bargein
+            self.engine.submit(self.engine.play, self.key, clip.path, clip.seconds,
+                               prompt.bargein, self.token)
+
+    async def play_clip(self, path: str, seconds: float, bargein: bool = False) -> int:
+        self.token += 1
+        self.outstanding[self.token] = bargein
+        self.engine.submit(self.engine.play, self.key, path, seconds, bargein, self.token)
+        return self.token
+
+    async def drain(self, timeout_s: float | None = None) -> None:
+        """Wait until the queued prompts have played."""
+        await self.wait(lambda: not self.outstanding or self.hung_up, timeout_s)
+
+    # -- the actions ---------------------------------------------------------------------------------
+    async def handle(self, action: Any) -> Input:
+        match action:
+            case Play(prompts=prompts):
+                await self.queue_prompts(prompts)
+                return Hangup() if self.hung_up else Played()
+            case Collect():
+                return await self.collect(action)
+            case Record():
+                return await self.record(action)
+            case Transfer():
+                return await self.transfer(action)
+            case ObjectCall(classid=classid):
+                await self.queue_prompts(action.prompts)
+                return ObjectDone(error="error.unsupported.objectname",
+                                  message=f"the SIP platform has no object '{classid}'")
+            case Log(text=text, label=label):
+                log.info("call %s log%s: %s", self.key, f" [{label}]" if label else "", text)
+                return Ack()
+            case Disconnect(prompts=prompts):
+                await self.queue_prompts(prompts)
+                await self.drain(60)
+                await self.hangup()
+                return Ack()
+            case Error(name=name, message=message):
+                log.warning("call %s ended by %s: %s", self.key, name, message)
+                return Ack()
+        raise TypeError(f"the SIP platform cannot do {action!r}")
+
+    async def hangup(self, code: int = 0) -> None:
+        if not self.hung_up:
+            self.engine.submit(self.engine.hangup, self.key, code or (0 if self.answered else 480))
+            self.hung_up = True
+
+    async def fetch(self, request: Fetch) -> Input:
+        """A fetch, with ``fetchaudio`` playing while it lasts (VoiceXML 2.0 §6.1.1)."""
+        token = None
+        if request.fetchaudio and self.answered and not self.hung_up:
+            clip = await self.renderer.audio(request.fetchaudio, self.fetcher)
+            if clip is not None:
+                token = await self.play_clip(clip.path, clip.seconds * 20, bargein=False)
+        try:
+            return await self.fetcher.fetch(request)
+        finally:
+            if token is not None and token in self.outstanding:
+                self.engine.submit(self.engine.stop_token, self.key, token)
+
+    async def collect(self, action: Collect) -> Input:
+        await self.queue_prompts(action.prompts)
+        await self.answer()
+        if action.phase == "start":
+            await self.wait(lambda: bool(self.keys) or self.hung_up or not self.outstanding, None)
+            if self.keys and "dtmf" in action.inputmodes:
+                return DtmfKey(self.keys.popleft())
+            timeout = action.timeout_s
+        elif action.phase == "interdigit":
+            timeout = action.interdigittimeout_s
+        else:
+            timeout = action.termtimeout_s
+        if self.hung_up:
+            return Hangup()
+        got = await self.wait(lambda: bool(self.keys) or self.hung_up, timeout)
+        if self.hung_up:
+            return Hangup()
+        if got and "dtmf" in action.inputmodes:
+            return DtmfKey(self.keys.popleft())
+        if got:
+            self.keys.clear()
+        return NoInput()
+
+    async def record(self, action: Record) -> Input:
+        await self.queue_prompts(action.prompts)
+        await self.answer()
+        await self.drain()
+        if action.beep and not self.hung_up:
+            beep = self.renderer.cache.beep()
+            await self.play_clip(beep.path, beep.seconds)
+            await self.drain()
+        if self.hung_up:
+            return Hangup()
+        self.keys.clear()
+        self.token += 1
+        path = os.path.join(self.record_dir, f"rec-{os.getpid()}-{self.key}-{self.token}.wav")
+        await self.engine.run(self.engine.start_record, self.key, path)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        rate = self.renderer.cache.rate
+        frame = rate // 50
+        offset = 44
+        heard = False
+        silent_for = 0.0
+        termchar: str | None = None
+        maxtime = False
+        noinput = False
+        pending = b""
+        while True:
+            await self.wait(lambda: self.hung_up or (action.dtmfterm and bool(self.keys)), 0.1)
+            if self.hung_up:
+                break
+            if action.dtmfterm and self.keys:
+                termchar = self.keys.popleft()
+                self.keys.clear()
+                break
+            elapsed = loop.time() - started
+            try:
+                with open(path, "rb") as f:
+                    f.seek(offset)
+                    chunk = f.read()
+            except FileNotFoundError:
+                chunk = b""
+            offset += len(chunk)
+            pending += chunk
+            while len(pending) >= frame * 2:
+                pcm = np.frombuffer(pending[: frame * 2], dtype="<i2")
+                pending = pending[frame * 2:]
+                if rms(pcm) > VOICE_RMS:
+                    heard = True
+                    silent_for = 0.0
+                else:
+                    silent_for += frame / rate
+            if action.maxtime_s and elapsed >= action.maxtime_s:
+                maxtime = True
+                break
+            if heard and action.finalsilence_s and silent_for >= action.finalsilence_s:
+                break
+            if not heard and action.timeout_s and elapsed >= action.timeout_s + 0.5:
+                noinput = True
+                break
+        await self.engine.run(self.engine.stop_record, self.key)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        pcm = np.frombuffer(data[44:len(data) - (len(data) - 44) % 2], dtype="<i2")
+        if self.hung_up and not heard:
+            return Hangup()
+        if noinput:
+            return NoInput()
+        encoded, media_type = encode_recording(pcm, rate, action.media_type)
+        recording = Recording(encoded, media_type, int(len(pcm) * 1000 / rate))
+        if self.hung_up:
+            self.recording_at_hangup = recording
+            return Hangup()
+        return Recorded(recording, termchar=termchar, maxtime=maxtime)
+
+    # -- transfers (VoiceXML 2.0 §2.3.7, 2.1 §9) -------------------------------------------------------
+    async def transfer(self, action: Transfer) -> Input:
+        if action.type == "blind" and not self.answered and not action.prompts:
+            self.engine.submit(self.engine.redirect, self.key, action.dest)
+            self.hung_up = True
+            return TransferDone("transferred")
+        await self.queue_prompts(action.prompts)
+        await self.answer()
+        await self.drain()
+        if self.hung_up:
+            return Hangup()
+        if action.type == "blind":
+            return await self.blind(action)
+        return await self.bridged(action)
+
+    async def blind(self, action: Transfer) -> Input:
+        headers = {"User-to-User": action.aai} if action.aai else None
+        try:
+            await self.engine.run(self.engine.xfer, self.key, action.dest, headers)
+        except Exception as exc:
+            return TransferDone(None, error=f"error.connection.noroute: {exc}")
+        ok = await self.wait(lambda: self.hung_up or any(f for _, f in self.xfer_status), 10.0)
+        codes = [c for c, _ in self.xfer_status]
+        if self.hung_up and not codes:
+            return Hangup()
+        if not ok or not codes or codes[-1] >= 300:
+            code = codes[-1] if codes else 0
+            return TransferDone(None, error="error.connection.baddestination" if code in (404, 484)
+                                else "error.connection.noroute")
+        await self.hangup()
+        return TransferDone("transferred")
+
+    async def bridged(self, action: Transfer) -> Input:
+        loop = asyncio.get_running_loop()
+        headers = {"User-to-User": action.aai} if action.aai else None
+        holder: dict[str, int] = {}
+
+        def sink(kind: str, arg: Any) -> None:  # engine thread
+            self.engine._post(self.on_leg_event, holder["leg"], kind, arg)
+
+        def make() -> int:
+            leg = self.engine.new_key()
+            holder["leg"] = leg
+            return self.engine.make_call_keyed(leg, action.dest, sink, headers)
+
+        try:
+            leg = await self.engine.run(make)
+        except Exception as exc:
+            log.info("transfer to %s: %s", action.dest, exc)
+            return TransferDone(None, error="error.connection.noroute")
+        state = self.other.setdefault(leg, {})
+        audio_token = None
+        if action.transferaudio:
+            clip = await self.renderer.audio(action.transferaudio, self.fetcher)
+            if clip is not None:
+                audio_token = await self.play_clip(clip.path, clip.seconds, bargein=False)
+        self.keys.clear()
+        connected = await self.wait(
+            lambda: self.hung_up or "disconnected" in state or ("confirmed" in state and "media" in state),
+            action.connecttimeout_s or None)
+        if audio_token is not None and audio_token in self.outstanding:
+            self.engine.submit(self.engine.stop_token, self.key, audio_token)
+        if self.hung_up:
+            self.engine.submit(self.engine.hangup, leg, 0)
+            return Hangup()
+        if not connected:
+            self.engine.submit(self.engine.hangup, leg, 0)
+            return TransferDone("noanswer")
+        if "disconnected" in state:
+            code = state["disconnected"][0]
+            outcome = ("busy" if code in (486, 600) else "network_busy" if code in (502, 503, 504)
+                       else "noanswer" if code in (408, 480, 487) else "unknown")
+            if code in (404, 484):
+                return TransferDone(None, error="error.connection.baddestination")
+            return TransferDone(outcome)  # type: ignore[arg-type]
+        if action.type == "consultation":
+            await self.engine.run(self.engine.xfer_replaces, self.key, leg)
+            ok = await self.wait(lambda: self.hung_up or any(f for _, f in self.xfer_status), 10.0)
+            codes = [c for c, _ in self.xfer_status]
+            if ok and codes and codes[-1] < 300:
+                await self.hangup()
+                return TransferDone("transferred")
+            self.engine.submit(self.engine.hangup, leg, 0)
+            return TransferDone(None, error="error.connection.noroute")
+        await self.engine.run(self.engine.bridge, self.key, leg)
+        started = loop.time()
+        has_grammars = bool(action.grammars)
+        done = await self.wait(
+            lambda: self.hung_up or "disconnected" in state or (has_grammars and bool(self.keys)),
+            action.maxtime_s or None)
+        duration = loop.time() - started
+        if self.hung_up:
+            self.engine.submit(self.engine.hangup, leg, 0)
+            return Hangup()
+        self.engine.submit(self.engine.unbridge, self.key)
+        if "disconnected" in state:
+            return TransferDone("far_end_disconnect", duration_s=duration)
+        self.engine.submit(self.engine.hangup, leg, 0)
+        if not done:
+            return TransferDone("maxtime_disconnect", duration_s=duration)
+        key = self.keys.popleft()
+        return TransferDone("near_end_disconnect", duration_s=duration,
+                            input=Alternative(key), inputmode="dtmf")

@@ -1,0 +1,77 @@
+"""The SIP platform's settings: command-line flags over an optional TOML file.
+
+    [sip]
+    listen = "127.0.0.1:5070"        # the address callers use (Kamailio's, with workers > 1)
+    app = "http://127.0.0.1:8090/ivr/main.vxml"
+    workers = 1                      # > 1: a pool of processes behind Kamailio's dispatcher
+    worker_base_port = 5200          # worker i listens on base + i (pool only)
+    rtp_port = 20000                 # first RTP port; each worker gets its own range of 2000
+    max_calls = 31                   # per worker process (the wheel's limit wins)
+    clock_rate = 8000                # the conference bridge rate (16000 for wideband G.722)
+    codecs = ["PCMU/8000", "PCMA/8000", "G722/16000"]
+    call_records_url = ""            # POST a JSON call record here when a call ends
+    synthesizer = ""                 # "module:Class" or a vxml_browser.synthesizers entry point
+    media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
+    pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
+    kamailio = "kamailio"            # the Kamailio binary (pool only)
+
+    [sip.apps]                       # the app a DID (the To/request-URI user) maps to
+    "1000" = "http://127.0.0.1:8090/sales/main.vxml"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SipConfig:
+    host: str = "127.0.0.1"
+    port: int = 5070
+    app: str = ""
+    apps: dict[str, str] = field(default_factory=dict)
+    workers: int = 1
+    worker_base_port: int = 5200
+    rtp_port: int = 20000
+    max_calls: int = 31
+    clock_rate: int = 8000
+    codecs: tuple[str, ...] = ("PCMU/8000", "PCMA/8000", "G722/16000")
+    call_records_url: str = ""
+    synthesizer: str = ""
+    media_cache: str = ""
+    pjsua2_path: str = ""
+    kamailio: str = "kamailio"
+    poll_ms: int = 10
+    log_level: int = 0
+
+    def app_for(self, user: str) -> str:
+        """The app URL for a called user (DID), or the default app."""
+        return self.apps.get(user, self.app)
+
+
+def parse_hostport(text: str, default_port: int = 5070) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        return text, default_port
+    return host or "127.0.0.1", int(port)
+
+
+def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
+    values: dict[str, Any] = {}
+    if path:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+        section = dict(data.get("sip", data))
+        if "listen" in section:
+            section["host"], section["port"] = parse_hostport(section.pop("listen"))
+        if "codecs" in section:
+            section["codecs"] = tuple(section["codecs"])
+        known = set(SipConfig.__dataclass_fields__)
+        unknown = set(section) - known
+        if unknown:
+            raise ValueError(f"{path}: unknown [sip] settings {sorted(unknown)}")
+        values.update(section)
+    config = SipConfig(**values)
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,94 @@
+"""Prompts to playable clips: synthesized text and fetched audio, converted once and cached."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from typing import Any
+from xml.sax.saxutils import escape
+
+from ...core.actions import AudioRef, Fetch, Prompt
+from ...core.inputs import Fetched
+from ..fetcher import Fetcher
+from ..media import Clip, MediaCache
+
+log = logging.getLogger(__name__)
+
+
+def load_synthesizer(spec: str | None) -> Any:
+    """A ``Synthesizer`` from ``module:Class`` (or the ``vxml_browser.synthesizers`` entry point
+    named ``spec``); ``None`` when no spec is given and no plugin is installed."""
+    from importlib.metadata import entry_points
+
+    if spec and ":" in spec:
+        module, _, name = spec.partition(":")
+        return getattr(importlib.import_module(module), name)()
+    plugins = list(entry_points(group="vxml_browser.synthesizers"))
+    for ep in plugins:
+        if spec is None or ep.name == spec:
+            return ep.load()()
+    if spec:
+        raise ValueError(f"no synthesizer named {spec!r}")
+    return None
+
+
+def _speak(text: str, lang: str) -> str:
+    return (f'<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" '
+            f'xml:lang="{lang}">{escape(text)}</speak>')
+
+
+class PromptRenderer:
+    """Turns a ``Prompt`` into one ``Clip`` (its text and audio parts in order)."""
+
+    def __init__(self, cache: MediaCache, synthesizer: Any = None) -> None:
+        self.cache = cache
+        self.synthesizer = synthesizer
+
+    async def speech(self, ssml: str, lang: str) -> Clip | None:
+        if self.synthesizer is None:
+            return None
+        key = self.cache.key("tts", lang, ssml)
+        clip = self.cache.lookup(key)
+        if clip is None:
+            audio = await asyncio.to_thread(self.synthesizer.synthesize, ssml, lang=lang,
+                                            sample_rate=self.cache.rate)
+            import numpy as np
+
+            clip = self.cache.store(key, np.frombuffer(audio.pcm, dtype="<i2"), audio.sample_rate)
+        return clip
+
+    async def audio(self, src: str, fetcher: Fetcher) -> Clip | None:
+        got = await fetcher.fetch(Fetch(src, kind="audio"))
+        if not isinstance(got, Fetched):
+            log.info("audio %s: %s", src, getattr(got, "reason", got))
+            return None
+        try:
+            return await asyncio.to_thread(self.cache.audio, got.content, got.media_type, got.uri)
+        except ValueError as exc:
+            log.info("audio %s: %s", src, exc)
+            return None
+
+    async def render(self, prompt: Prompt, fetcher: Fetcher) -> Clip | None:
+        parts = prompt.parts or ((prompt.text,) if prompt.text else ())
+        if all(isinstance(p, str) for p in parts):
+            text = "".join(p for p in parts if isinstance(p, str)).strip()
+            if not text:
+                return None
+            return await self.speech(prompt.ssml or _speak(text, prompt.lang), prompt.lang)
+        clips: list[Clip] = []
+        for part in parts:
+            clip: Clip | None
+            if isinstance(part, AudioRef):
+                clip = await self.audio(part.src, fetcher)
+                if clip is None and part.fallback_text.strip():
+                    clip = await self.speech(_speak(part.fallback_text, prompt.lang), prompt.lang)
+            elif part.strip():
+                clip = await self.speech(_speak(part, prompt.lang), prompt.lang)
+            else:
+                clip = None
+            if clip is not None:
+                clips.append(clip)
+        if not clips:
+            return None
+        return await asyncio.to_thread(self.cache.concat, clips)

@@ -1,0 +1,171 @@
+"""A worker process: one pjsua2 ``Engine`` thread, one asyncio loop, one task per call.
+
+The engine thread (``engine.py``) owns PJSIP; the loop owns the interpreters. An incoming call
+is posted to the loop, which creates its ``SipCall`` and runs the session; every later event of
+that leg is posted in order to ``Worker.dispatch``. When the call ends the worker POSTs a call
+record (JSON) to ``call_records_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from ...core.actions import Exit, Fetch
+from ...core.inputs import Start
+from ...core.interpreter import DocumentCache
+from ...core.session import Session
+from ..cache import HttpCache
+from ..http import HttpFetcher
+from ..media import MediaCache
+from .call import CallRecord, SipCall, connection_vars
+from .config import SipConfig
+from .engine import Engine, EngineConfig
+from .prompts import PromptRenderer, load_synthesizer
+
+log = logging.getLogger(__name__)
+
+
+def _user(uri: str) -> str:
+    m = re.search(r"sips?:([^@;>]+)@", uri)
+    return m.group(1) if m else ""
+
+
+class Worker:
+    def __init__(self, config: SipConfig, *, index: int = 0, port: int | None = None,
+                 rtp_port: int | None = None) -> None:
+        self.config = config
+        self.index = index
+        self.port = port or config.port
+        self.rtp_port = rtp_port or config.rtp_port
+        self.calls: dict[int, SipCall] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.documents = DocumentCache()
+        self.http_cache = HttpCache()
+        self.media = MediaCache(config.media_cache or None, config.clock_rate)
+        self.renderer = PromptRenderer(self.media, load_synthesizer(config.synthesizer or None))
+        self.engine: Engine | None = None
+        self.stopped = asyncio.Event()
+        self.records_session: aiohttp.ClientSession | None = None
+        self.completed = 0
+
+    # -- engine thread entry points --------------------------------------------------------------
+    def _incoming(self, key: int, details: dict[str, Any]) -> Any:
+        assert self.engine is not None
+        self.engine._post(self.new_call, key, details)
+        engine = self.engine
+
+        def sink(kind: str, arg: Any) -> None:
+            engine._post(self.dispatch, key, kind, arg)
+
+        return sink
+
+    # -- loop side -----------------------------------------------------------------------------------
+    def dispatch(self, key: int, kind: str, arg: Any) -> None:
+        call = self.calls.get(key)
+        if call is not None:
+            call.on_event(kind, arg)
+
+    def new_call(self, key: int, details: dict[str, Any]) -> None:
+        assert self.engine is not None
+        fetcher = HttpFetcher(cache=self.http_cache)
+        call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher)
+        self.calls[key] = call
+        task = asyncio.get_running_loop().create_task(self.run_call(call))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def run_call(self, call: SipCall) -> None:
+        details = call.details
+        to_user = _user(details.get("request_uri", "")) or _user(details.get("local_uri", ""))
+        app = self.config.app_for(to_user)
+        record = CallRecord(details.get("call_id", ""), details.get("remote_uri", ""),
+                            details.get("local_uri", ""), app, time.time(), worker=self.index)
+        session = Session(documents=self.documents)
+        try:
+            if not app:
+                record.cause = "no-app"
+                await call.hangup(404)
+                return
+            action = session.start(Start(app, connection_vars(details)))
+            while not isinstance(action, Exit):
+                if isinstance(action, Fetch):
+                    received = await call.fetch(action)
+                else:
+                    received = await call.handle(action)
+                action = session.send(received)
+            if not call.hung_up:
+                await call.drain(60)
+            record.cause = "remote-hangup" if call.remote_hangup else action.reason
+        except Exception:
+            log.exception("call %s failed", call.key)
+            record.cause = "platform-error"
+        finally:
+            await call.hangup()
+            await call.fetcher.close()  # type: ignore[attr-defined]
+            record.answer = call.answered_at
+            record.end = time.time()
+            self.calls.pop(call.key, None)
+            self.completed += 1
+            await self.post_record(record)
+
+    async def post_record(self, record: CallRecord) -> None:
+        url = self.config.call_records_url
+        if not url:
+            return
+        if self.records_session is None:
+            self.records_session = aiohttp.ClientSession()
+        try:
+            async with self.records_session.post(url, json=record.as_json(),
+                                                 timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                await resp.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("call record to %s: %s", url, exc)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        cfg = self.config
+        self.engine = Engine(EngineConfig(
+            host=cfg.host, port=self.port, rtp_port=self.rtp_port, max_calls=cfg.max_calls,
+            clock_rate=cfg.clock_rate, codecs=cfg.codecs, poll_ms=cfg.poll_ms,
+            log_level=cfg.log_level), loop, self._incoming)
+        self.engine.start()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopped.set)
+        print(json.dumps({"event": "ready", "worker": self.index, "port": self.port,
+                          "pid": os.getpid(), "wheel": self.engine.version}), flush=True)
+        try:
+            await self.stopped.wait()
+        finally:
+            await self.shutdown()
+
+    async def shutdown(self) -> None:
+        for call in list(self.calls.values()):
+            await call.hangup()
+        if self.tasks:
+            await asyncio.wait(self.tasks, timeout=3)
+        for task in self.tasks:
+            task.cancel()
+        if self.engine is not None:
+            self.engine.stop()
+        if self.records_session is not None:
+            await self.records_session.close()
+
+
+def run_worker(config: SipConfig, index: int = 0, port: int | None = None,
+               rtp_port: int | None = None) -> int:
+    if config.pjsua2_path:
+        sys.path.insert(0, config.pjsua2_path)
+    logging.basicConfig(level=os.environ.get("VXML_LOG", "INFO"),
+                        format=f"%(asctime)s worker {index} %(levelname)s %(name)s: %(message)s")
+    asyncio.run(Worker(config, index=index, port=port, rtp_port=rtp_port).run())
+    return 0
