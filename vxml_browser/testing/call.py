@@ -443,5 +443,6 @@ class Call:
         return self._expect_wait(Collect, doing="inspect the collect")
 
     def traced(self, pattern: Expected) -> list[str]:
-        """Trace lines (``where: what``) whose text matches ``pattern``."""
-        return [f"{w}: {t}" for w, t in self.traces if _matches(pattern, t)]
+        """Trace lines (``where: what``) whose text contains ``pattern`` (a string or a regex)."""
+        return [f"{w}: {t}" for w, t in self.traces
+                if (pattern in t if isinstance(pattern, str) else pattern.search(t))]

@@ -2,6 +2,8 @@
 runaway scripts are error events a handler can catch; uncaught errors end the call with an
 ``Error`` action carrying the exact message."""
 
+import re
+
 from vxml_browser.testing.call import Call, vxml
 
 HEAD = '<?xml version="1.0"?>\n<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">\n'
@@ -121,3 +123,8 @@ def test_queued_prompts_play_before_an_uncaught_error_ends_the_call():
     call.hears("Hello.")
     call.error("error.semantic")
 
+
+
+def test_a_transition_loop_that_never_asks_for_input_ends_in_error_semantic():
+    call = Call({"main.vxml": vxml('<form id="f"><block><goto next="#f"/></block></form>')})
+    call.error("error.semantic", re.compile(r"^no input was asked for in \d+ steps of the FIA: a transition loop$"))
