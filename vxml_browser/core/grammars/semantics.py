@@ -93,6 +93,17 @@ function __scope(f) {
   f.kids = null; f.scope = s;
   return s;
 }
+function __empty(o) { return o !== null && typeof o === 'object' && Object.keys(o).length === 0; }
+function __compat(f) {
+  // Tags without a tag-format, in the pre-SISR style: an object of the variables the rule's
+  // tags declared (<tag>var a='x'</tag>), else the value of the last tag (<tag>'foo'</tag>).
+  var s = f.scope, names = __vars[f.label], o = {}, any = false;
+  for (var j = 0; j < names.length; j++) {
+    if (s[names[j]] !== undefined) { o[names[j]] = s[names[j]]; any = true; }
+  }
+  if (any) return o;
+  return s.__cv !== undefined ? s.__cv : s.out;
+}
 function __run(evs, toks) {
   var ev = JSON.parse(evs);
   __toks = JSON.parse(toks); __pos = 0;
@@ -105,6 +116,7 @@ function __run(evs, toks) {
     else {
       f = frames.pop();
       var out = f.scope ? f.scope.out : (f.has ? f.latest : __toks.slice(f.start, __pos).join(__sep));
+      if (f.scope && f.scope.__compat && __empty(out)) out = __compat(f);
       if (frames.length) {
         var p = frames[frames.length - 1], k = [__labels[f.label], out, f.start, __pos];
         p.has = true; p.latest = out;
@@ -152,7 +164,11 @@ class Semantics:
                 script = swi_to_sisr(tag.text) if swi else tag.text
                 if rule_vars.get(tag.rule):
                     script = _VAR_KEYWORD.sub("", script)
-                body = f"with (__s) {{\n{script}\n}}"
+                if not tag.fmt and not swi:
+                    # No tag-format: keep the completion value for the pre-SISR reading.
+                    body = f"__s.__compat = true; with (__s) {{ __s.__cv = eval({json.dumps(script)}); }}"
+                else:
+                    body = f"with (__s) {{\n{script}\n}}"
             fns.append(f"function (__s) {{ {body} }}")
         labels = json.dumps([lab.name for lab in prog.labels])
         try:

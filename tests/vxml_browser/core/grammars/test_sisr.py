@@ -112,6 +112,27 @@ def test_missing_tag_format_means_scripts() -> None:
     assert said(g, "hi") == "H1"
 
 
+def test_missing_tag_format_takes_a_bare_expression_tag_as_the_value() -> None:
+    """The W3C IR grammars write <tag>'foo'</tag> with no tag-format (pre-SISR style)."""
+    g = xml("<rule id='main'><item>chicago<tag>'foo'</tag></item></rule>", tag_format=None)
+    assert said(g, "chicago") == "foo"
+
+
+def test_missing_tag_format_makes_declared_variables_the_value() -> None:
+    g = xml("<rule id='main'><item>chicago<tag>var a='valA';</tag></item></rule>", tag_format=None)
+    assert said(g, "chicago") == {"a": "valA"}
+
+
+def test_missing_tag_format_keeps_out_when_a_tag_sets_it() -> None:
+    g = xml("<rule id='main'><item>chicago<tag>out.city = 'C'; 'ignored'</tag></item></rule>", tag_format=None)
+    assert said(g, "chicago") == {"city": "C"}
+
+
+def test_sisr_tag_format_ignores_a_bare_expression_tag() -> None:
+    g = xml("<rule id='main'><item>chicago<tag>'foo'</tag></item></rule>")
+    assert said(g, "chicago") == {}
+
+
 def test_swi_semantics_dollar_style_is_tolerated() -> None:
     g = abnf('$main = $color car {$ = $color + "!"}; $color = red {$ = "R"};', tag_format="swi-semantics/1.0")
     assert said(g, "red car") == "R!"
