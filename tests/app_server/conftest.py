@@ -4,6 +4,7 @@ a fresh data folder and database per test, and a pinned clock (Tuesday 10:00, op
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from app_server.security import hash_password
 from app_server.server import DB, create_app
 from app_server.settings import ServiceSettings, Settings
 from vxml_browser.adapters.caller import ScriptedCaller
@@ -78,15 +80,32 @@ def services() -> dict[str, ServiceSettings]:
     return {}
 
 
-@pytest.fixture
-async def platform(tmp_path: Path, clock: Clock, services: dict[str, ServiceSettings]) -> AsyncIterator[Platform]:
-    app = create_app(make_settings(tmp_path, clock, services=services))
+@asynccontextmanager
+async def running(settings: Settings, clock: Clock) -> AsyncIterator[Platform]:
+    app = create_app(settings)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
         yield Platform(server, app, clock)
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def platform(tmp_path: Path, clock: Clock, services: dict[str, ServiceSettings]) -> AsyncIterator[Platform]:
+    async with running(make_settings(tmp_path, clock, services=services), clock) as p:
+        yield p
+
+
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def admin_platform(tmp_path: Path, clock: Clock) -> AsyncIterator[Platform]:
+    """The server with the admin on (password ``ADMIN_PASSWORD``)."""
+    settings = make_settings(tmp_path, clock, admin_password_hash=hash_password(ADMIN_PASSWORD, 1000))
+    async with running(settings, clock) as p:
+        yield p
 
 
 def spoken(caller: ScriptedCaller) -> str:
