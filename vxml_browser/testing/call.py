@@ -154,7 +154,7 @@ class Call:
     base: str = BASE
     max_auto: int = 10_000
     script_time_limit_s: float = 5.0
-    max_steps: int = 100_000
+    max_steps: int = 1_000
 
     def __post_init__(self) -> None:
         mapping = {self.uri(k): v for k, v in self.documents.items()}
