@@ -4,12 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SHARED ?= ../shared
+SUITE ?= $(SHARED)/conformance/w3c-vxml
+REALWORLD ?= $(SHARED)/realworld-vxml
+JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
 APT_PACKAGES ?=
 HOST ?= 127.0.0.1
 PORT ?= 8090
 
-.PHONY: install run test conformance bench lint clean
+.PHONY: install run test conformance conformance-realworld bench lint clean
 
 install: $(STAMP)
 
@@ -30,11 +33,18 @@ run: install
 
 test: install
 	$(PY) -m pytest -q -p no:cacheprovider tests
+	@$(MAKE) --no-print-directory conformance
 
+# The W3C VoiceXML 2.0/2.1 IR tests against conformance/expected.toml (writes
+# conformance/REPORT.md), the SRGS 1.0 IR grammars, and the real-world corpus (fails on a crash).
 conformance: install
-	@if [ -d $(SHARED)/conformance/w3c-vxml ]; then \
-	  $(VENV)/bin/vxml-conformance --suite $(SHARED)/conformance/w3c-vxml --report conformance/report.json -j 2; \
-	else echo "no W3C suite at $(SHARED)/conformance/w3c-vxml: nothing to run"; fi
+	@if [ -d $(SUITE) ]; then \
+	  $(PY) -m conformance --suite $(SUITE) -j $(JOBS) && $(PY) -m conformance.srgs $(SUITE)/srgs10/jvoicexml-irp_srgs10 \
+	  && $(PY) -m conformance --realworld $(REALWORLD) -j $(JOBS); \
+	else echo "no W3C suite at $(SUITE): nothing to run"; fi
+
+conformance-realworld: install
+	$(PY) -m conformance --realworld $(REALWORLD) -j $(JOBS)
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
