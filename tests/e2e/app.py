@@ -75,8 +75,10 @@ class AppServer:
         return web.Response(body=body, content_type=ctype)
 
     async def result(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
-        self.received["result"].append(dict(form))
+        form = dict(await request.post())
+        if request.query.get("step"):
+            form["step"] = request.query["step"]
+        self.received["result"].append(form)
         return web.Response(text=DOC.format(body="<form><block><exit/></block></form>"),
                             content_type="application/voicexml+xml")
 

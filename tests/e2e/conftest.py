@@ -136,7 +136,7 @@ class UA:
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
-            self.proc.wait(5)
+        self.proc.communicate(timeout=5)
 
 
 @pytest.fixture(scope="session")

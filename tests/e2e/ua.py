@@ -91,6 +91,10 @@ class Call(pj.Call):
         CALLS.append(new)
         prm.newCall = new
 
+    def onCallRedirected(self, prm):  # noqa: N802
+        note("redirected", call=self.name, target=prm.targetUri)
+        return pj.PJSIP_REDIRECT_ACCEPT
+
     def onCallReplaced(self, prm):  # noqa: N802
         note("replaced", call=self.name)
         new = Call(ACC, self.script, prm.newCallId, name=f"repl{len(CALLS)}")

@@ -1,0 +1,138 @@
+"""``<transfer>`` on real calls: blind (REFER, and 302 before answer), bridge with each outcome,
+consultation, and the caller hanging up mid-transfer. The second UA is a pjsua2 process."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from vxml_browser.adapters.media import read_wav, tone, wav_bytes
+
+from .app import AppServer
+from .conftest import UA, Platform, call, needs_espeak, needs_pjsua2, wait_for
+
+pytestmark = [needs_pjsua2, needs_espeak]
+
+AGENT_TONE_HZ = 600
+
+
+@pytest.fixture()
+def agent_tone(sip_tmp: str) -> str:
+    path = os.path.join(sip_tmp, "agent-tone.wav")
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(wav_bytes(tone(AGENT_TONE_HZ, 10.0, 8000), 8000))
+    return path
+
+
+def agent(sip_tmp: str, **script: object) -> UA:
+    return UA(sip_tmp, {"mode": "answer", "user": "agent", "lifetime": 15,
+                        "exit_when_done": True, **script})
+
+
+def tone_level(path: str, hz: float) -> float:
+    """How much of the heard audio is the agent's tone (share of spectral energy near ``hz``)."""
+    pcm, rate = read_wav(path)
+    spectrum = np.abs(np.fft.rfft(np.asarray(pcm, dtype=np.float64))) ** 2
+    freqs = np.fft.rfftfreq(len(pcm), 1 / rate)
+    near = spectrum[(freqs > hz - 20) & (freqs < hz + 20)].sum()
+    return float(near / (spectrum.sum() or 1.0))
+
+
+def result_of(app: AppServer) -> dict:
+    assert wait_for(lambda: app.received["result"], 10), "no result reached the app server"
+    return app.received["result"][-1]
+
+
+def test_blind_transfer_by_refer(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    ua = agent(sip_tmp, code=200, hangup_after=1.0)
+    fresh.transfer.update(dest=ua.uri, type="blind")
+    events, _ = call(sip_tmp, platform.uri, [
+        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["until_disconnected", 12]])
+    agent_events = ua.result()
+    assert any(e["event"] == "refer" and "agent@" in e["target"] for e in events), events
+    incoming = [e for e in agent_events if e["event"] == "incoming"]
+    assert incoming and "referred-by" in incoming[0]["headers"], agent_events
+    assert result_of(fresh)["step"] == "xfer"
+
+
+def test_blind_transfer_before_answer_is_a_302(platform: Platform, fresh: AppServer,
+                                               sip_tmp: str) -> None:
+    ua = agent(sip_tmp, code=200, hangup_after=0.5)
+    fresh.transfer.update(dest=ua.uri, type="blind")
+    events, _ = call(sip_tmp, f"sip:redirect@127.0.0.1:{platform.port}", [
+        ["until_disconnected", 10]])
+    agent_events = ua.result()
+    assert any(e["event"] == "state" and e["code"] == 302 for e in events) or \
+        any(e["event"] == "redirected" for e in events), events
+    assert any(e["event"] == "incoming" for e in agent_events), agent_events
+
+
+def test_bridge_far_end_disconnect(platform: Platform, fresh: AppServer, sip_tmp: str,
+                                   agent_tone: str) -> None:
+    """The agent answers, is heard by the caller, gets the aai, then hangs up."""
+    ua = agent(sip_tmp, code=200, hangup_after=2.0, play=agent_tone)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s", aai="order-42")
+    events, heard = call(sip_tmp, platform.uri, [
+        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["until_disconnected", 15]])
+    agent_events = ua.result()
+    incoming = [e for e in agent_events if e["event"] == "incoming"]
+    assert incoming and incoming[0]["headers"].get("user-to-user") == "order-42", agent_events
+    assert result_of(fresh) == {"result": "far_end_disconnect", "step": "after"}
+    assert tone_level(heard, AGENT_TONE_HZ) > 0.05, "the caller did not hear the agent"
+
+
+def test_bridge_busy(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    ua = agent(sip_tmp, code=486)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s")
+    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                 ["until_disconnected", 12]])
+    assert any(e["event"] == "incoming" for e in ua.result())
+    assert result_of(fresh) == {"result": "busy", "step": "after"}
+
+
+def test_bridge_noanswer(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    ua = agent(sip_tmp, code=0)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="1.5s")
+    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                 ["until_disconnected", 12]])
+    agent_events = ua.result()
+    assert result_of(fresh) == {"result": "noanswer", "step": "after"}
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in agent_events)
+
+
+def test_bridge_maxtime(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    ua = agent(sip_tmp, code=200)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s", maxtime="1.5s")
+    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                 ["until_disconnected", 12]])
+    agent_events = ua.result()
+    assert result_of(fresh) == {"result": "maxtime_disconnect", "step": "after"}
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in agent_events)
+
+
+def test_caller_hangs_up_during_bridge(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    ua = agent(sip_tmp, code=200)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s")
+    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                 ["wait", 2.5], ["hangup"]])
+    agent_events = ua.result(20)
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in agent_events)
+    assert wait_for(lambda: fresh.received["records"])
+    assert fresh.received["records"][-1]["cause"] == "remote-hangup"
+    assert fresh.received["result"] == []
+
+
+def test_consultation_transfer(platform: Platform, fresh: AppServer, sip_tmp: str,
+                               agent_tone: str) -> None:
+    """The platform calls the agent, then REFERs the caller to it with Replaces."""
+    ua = agent(sip_tmp, code=200, hangup_after=4.0, play=agent_tone)
+    fresh.transfer.update(dest=ua.uri, type="consultation", connecttimeout="5s")
+    events, _ = call(sip_tmp, platform.uri, [
+        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["until_disconnected", 15]])
+    agent_events = ua.result()
+    assert any(e["event"] == "refer" for e in events), events
+    assert any(e["event"] == "replaced" for e in agent_events), agent_events
+    assert result_of(fresh) == {"result": "transferred", "step": "after"}
