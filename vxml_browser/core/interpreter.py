@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin
 
@@ -85,13 +86,20 @@ class Interpreter:
         self.enumeration: Callable[[], list[tuple[str, str | None, Node | None]]] | None = None
         self.reprompt = False
         self._prop_cache: dict[int, dict[str, str]] = {}
+        self._prop_memo: dict[tuple[int, str], str] = {}
+        self._fetch_memo: dict[tuple[int, str], FetchAttrs] = {}
+        self.collect_memo: dict[int, Any] = {}
 
     def session_grammars(self) -> dict[Any, tuple[Any, Any]]:
         """Compiled grammars of this call, keyed by the node they came from."""
         return self.session.grammars
 
     def reset_properties(self) -> None:
+        """Forget resolved properties: the application root (the outermost container) changed."""
         self._prop_cache.clear()
+        self._prop_memo.clear()
+        self._fetch_memo.clear()
+        self.collect_memo.clear()
 
     # --- tracing -----------------------------------------------------------------------
     def trace(self, node: Node | None, what: str) -> None:
@@ -104,13 +112,17 @@ class Interpreter:
         return self.doc.uri if self.doc is not None else ""
 
     def resolve_uri(self, uri: str, base: str | None = None) -> str:
-        uri = uri.strip()
-        if uri.startswith(("builtin:", "data:")):
-            return uri
-        return urljoin(base if base is not None else self.base_uri, uri)
+        return _resolve(base if base is not None else self.base_uri, uri)
 
     def fetch_attrs(self, node: Node | None, kind: FetchKind) -> FetchAttrs:
         """Fetch attributes from the element, defaulted from the properties (§6.1.1, §6.3.5)."""
+        key = (id(node), kind)
+        attrs = self._fetch_memo.get(key)
+        if attrs is None:
+            attrs = self._fetch_memo[key] = self._fetch_attrs(node, kind)
+        return attrs
+
+    def _fetch_attrs(self, node: Node | None, kind: FetchKind) -> FetchAttrs:
         prefix = {"document": "document", "grammar": "grammar", "script": "script",
                   "data": "data", "audio": "audio"}[kind]
         get = (lambda a: node.get(a)) if node is not None else (lambda a: None)
@@ -265,7 +277,17 @@ class Interpreter:
         return props
 
     def prop(self, name: str, node: Node | None = None) -> str:
-        """A property's value, innermost container first, then the root document (§6.3)."""
+        """A property's value, innermost container first, then the root document (§6.3).
+
+        Properties are static within a document, so each (node, name) is resolved once.
+        """
+        key = (id(node), name)
+        value = self._prop_memo.get(key)
+        if value is None:
+            value = self._prop_memo[key] = self._lookup_prop(name, node)
+        return value
+
+    def _lookup_prop(self, name: str, node: Node | None) -> str:
         n = node
         while n is not None:
             props = self._props_of(n)
@@ -308,6 +330,15 @@ class Interpreter:
 
     def new_anonymous(self, parent: Scope) -> Scope:
         return self.engine.new_scope("anonymous", parent, self_named=False)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(base: str, uri: str) -> str:
+    """A URI resolved against a base (RFC 3986); builtin: and data: URIs stay as they are."""
+    uri = uri.strip()
+    if uri.startswith(("builtin:", "data:")):
+        return uri
+    return urljoin(base, uri)
 
 
 def _int_or_none(value: str | None) -> int | None:

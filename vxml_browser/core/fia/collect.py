@@ -10,7 +10,7 @@ arrives as recognizer hypotheses, interpreted by the voice grammars.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..actions import Collect, GrammarRef, Prompt
@@ -55,7 +55,15 @@ class CollectSettings:
 
 
 def settings(ctx: Interpreter, node: Node | None, prompts: tuple[Prompt, ...]) -> CollectSettings:
-    """Read the collect properties for ``node``; a prompt's ``timeout`` wins (§4.1)."""
+    """The collect properties for ``node``; a queued prompt's ``timeout`` wins (§4.1)."""
+    base = ctx.collect_memo.get(id(node))
+    if base is None:
+        base = ctx.collect_memo[id(node)] = _read_settings(ctx, node)
+    timeouts = [p.timeout_s for p in prompts if p.timeout_s is not None]
+    return replace(base, timeout_s=timeouts[-1]) if timeouts else base
+
+
+def _read_settings(ctx: Interpreter, node: Node | None) -> CollectSettings:
     p = ctx.prop
 
     def t(name: str) -> float:
@@ -67,9 +75,6 @@ def settings(ctx: Interpreter, node: Node | None, prompts: tuple[Prompt, ...]) -
             return parse_time(DEFAULTS[name])
 
     timeout = t("timeout")
-    for prompt in prompts:
-        if prompt.timeout_s is not None:
-            timeout = prompt.timeout_s
     modes = frozenset(p("inputmodes", node).split()) or frozenset({"dtmf", "voice"})
     try:
         maxnbest = max(1, int(p("maxnbest", node)))
