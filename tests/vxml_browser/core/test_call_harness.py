@@ -97,7 +97,7 @@ def test_exits_checks_the_value():
 
 
 def test_prompts_are_kept_with_the_action_that_played_them():
-    call = Call({"main.vxml": vxml('<form><block>Before.<goto next="next.vxml"/></block></form>'),
+    call = Call({"main.vxml": vxml('<form><block>Before.<goto next="next.vxml" fetchaudio="a.wav"/></block></form>'),
                  "next.vxml": vxml('<form><field name="x">' + dtmf("1") + "<prompt>Ask.</prompt></field></form>")})
     assert [type(h.action) for h in call.heard] == [Play, Collect]
     assert call.texts == ["Before.", "Ask."]

@@ -1,5 +1,7 @@
 """``<goto>`` (VoiceXML 2.0 §5.3.7): to a form item, a dialog, or a document."""
 
+import pytest
+
 from vxml_browser.testing.call import Call, vxml
 
 OTHER = vxml('<form id="first"><block><log>other first</log></block></form>'
@@ -98,13 +100,24 @@ def test_goto_a_missing_document_is_caught_as_error_badfetch():
     call.exits()
 
 
-def test_goto_plays_queued_prompts_before_fetching():
-    call = Call({"main.vxml": vxml('<form><block>Leaving.<goto next="other.vxml"/></block></form>'),
+def test_goto_with_fetchaudio_plays_queued_prompts_before_fetching():
+    call = Call({"main.vxml": vxml('<form><block>Leaving.<goto next="other.vxml" fetchaudio="hold.wav"/>'
+                                   "</block></form>"),
                  "other.vxml": OTHER})
+    kinds = [type(a).__name__ for a in call.actions]
+    assert kinds[:4] == ["Fetch", "Play", "Fetch", "Log"]
+    assert call.requests[-1].fetchaudio == "http://test/hold.wav"
     call.hears("Leaving.")
-    play_index = next(i for i, a in enumerate(call.actions) if type(a).__name__ == "Play")
-    fetch_index = [i for i, a in enumerate(call.actions) if type(a).__name__ == "Fetch"][1]
-    assert play_index < fetch_index
+
+
+@pytest.mark.xfail(strict=True, reason="bug: queued prompts are flushed with a Play before every fetch, even "
+                   "without fetchaudio; VoiceXML 2.0 §4.1.8: they play when the interpreter reaches the "
+                   "waiting state, or when a fetch with fetchaudio begins (so they stay bargeable)")
+def test_goto_without_fetchaudio_keeps_prompts_queued_for_the_next_wait():
+    call = Call({"main.vxml": vxml('<form><block>Welcome.<goto next="next.vxml"/></block></form>'),
+                 "next.vxml": vxml('<form><field name="f"><option>yes</option><prompt>Menu.</prompt></field></form>')})
+    assert not any(type(a).__name__ == "Play" for a in call.actions)
+    assert [p.text for p in call.collect().prompts] == ["Welcome.", "Menu."]
 
 
 def test_goto_a_dialog_leaves_the_dialog_variables_behind():
