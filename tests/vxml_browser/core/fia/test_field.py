@@ -1,5 +1,7 @@
 """``<field>`` (VoiceXML 2.0 §2.3.1): collect input against its grammars, options and type."""
 
+import pytest
+
 from vxml_browser.testing.call import Call, dtmf, grammar, vxml
 
 
@@ -105,3 +107,17 @@ def test_a_malformed_inline_grammar_is_error_badfetch():
     call = field('<grammar mode="voice" version="1.0" root="nosuch" xmlns="http://www.w3.org/2001/06/grammar">'
                  '<rule id="r">yes</rule></grammar>')
     call.error("error.badfetch")
+
+
+def test_option_accept_exact_needs_the_whole_phrase():
+    call = field('<option value="s">sports scores</option><nomatch><exit expr="\'nomatch\'"/></nomatch>')
+    call.say("scores")
+    call.exits("nomatch")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: <option accept=\"approximate\"> is ignored; the field's (non-"
+                   "existent) accept attribute is read instead (VoiceXML 2.0 §2.3.1.3: option accept)")
+def test_option_accept_approximate_takes_part_of_the_phrase():
+    call = field('<option accept="approximate" value="s">sports scores</option>')
+    call.say("scores")
+    call.exits("s")
