@@ -249,7 +249,8 @@ class Call:
                     received = self._fetch(action)
                 case Play(prompts=prompts):
                     self._played(prompts, action)
-                    received = Played()
+                    received = Hangup() if self._hangup_at_play else Played()
+                    self._hangup_at_play = False
                 case Log():
                     self.logged.append(action)
                     self._unlogged.append(action)
@@ -271,6 +272,7 @@ class Call:
         raise CallError(f"the session ran {self.max_auto} actions without waiting for the caller")
 
     _after_keys_silence = True
+    _hangup_at_play = False
 
     def _send(self, received: Input) -> None:
         self.inputs.append(received)
@@ -366,6 +368,10 @@ class Call:
         """Hang up at the current wait point."""
         self._expect_wait(Collect, Record, Transfer, doing="hang up")
         self._send(Hangup())
+
+    def hangs_up_during_next_play(self) -> None:
+        """Answer the next ``Play`` (prompts flushed outside a wait point) with ``Hangup``."""
+        self._hangup_at_play = True
 
     def records(self, seconds: float = 1.0, termchar: str | None = None, *, maxtime: bool = False,
                 data: bytes | None = None, media_type: str | None = None,

@@ -1,5 +1,7 @@
 """``<throw>`` (VoiceXML 2.0 §5.2.1): throws an event, by name or expression, with a message."""
 
+import pytest
+
 from vxml_browser.testing.call import Call, vxml
 
 
@@ -50,3 +52,16 @@ def test_uncaught_error_event_ends_the_call_with_an_error():
 def test_thrown_error_is_caught_by_the_error_shorthand():
     call = form('<throw event="error.my.failure"/>', '<error><log expr="_event"/></error>')
     call.logs("error.my.failure")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: an uncaught event whose messageexpr is an object ends the call "
+                   "with a QuickJS object handle in Error.message (a str); it should be converted to a string")
+def test_an_uncaught_event_with_an_object_message_reports_a_string():
+    call = form('<throw event="app.x" messageexpr="({code: 7})"/>')
+    err = call.error("app.x")
+    assert isinstance(err.message, str)
+
+
+def test_an_object_message_is_an_object_in_the_catch():
+    call = form('<throw event="app.x" messageexpr="({code: 7})"/>', '<catch event="app.x"><log expr="_message.code"/></catch>')
+    call.logs("7")

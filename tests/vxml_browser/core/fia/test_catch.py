@@ -254,3 +254,17 @@ def test_after_a_hangup_entering_a_field_again_ends_the_call():
     )})
     call.hangup()
     assert call.over
+
+
+def test_hangup_while_prompts_play_before_a_fetch_throws_connection_disconnect_hangup():
+    call = Call({
+        "main.vxml": vxml('<catch event="connection.disconnect.hangup"><log expr="_event"/><exit/></catch>'
+                          '<form><field name="f">' + dtmf("1") + '<filled>Bye.<goto next="next.vxml" '
+                          'fetchaudio="hold.wav"/></filled></field></form>'),
+        "next.vxml": vxml("<form><block><log>next</log></block></form>"),
+    })
+    call.hangs_up_during_next_play()
+    call.press("1")
+    call.logs("connection.disconnect.hangup")
+    call.hung_up()
+    assert call.fetched == ["http://test/main.vxml"]
