@@ -181,6 +181,10 @@ class Call:
         first = self.session.start(Start(self.uri(self.start), variables))
         self._run(first)
 
+    def __repr__(self) -> str:
+        state = f"ended {self.ended.reason}" if self.ended else f"waiting on {type(self.waiting).__name__}"
+        return f"<Call {self.uri(self.start)} {state}, {len(self.heard)} prompts heard>"
+
     # --- addresses ---------------------------------------------------------------------
     def uri(self, name: str) -> str:
         """The absolute URI of a document key ("main.vxml" -> "http://test/main.vxml")."""

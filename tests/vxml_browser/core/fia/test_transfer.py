@@ -104,3 +104,8 @@ def test_a_bad_connecttimeout_is_error_badfetch():
 def test_transfer_grammars_reach_the_platform():
     call = transfer('dest="tel:1" type="bridge"', inside=dtmf("9"))
     assert [g.mode for g in call.waiting.grammars] == ["dtmf"]
+
+
+def test_transferaudio_is_resolved_against_the_document():
+    call = transfer('dest="tel:1" type="bridge" transferaudio="music/hold.wav"')
+    assert call.waiting.transferaudio == "http://test/music/hold.wav"
