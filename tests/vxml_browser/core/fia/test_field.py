@@ -129,3 +129,19 @@ def test_option_accept_approximate_takes_part_of_the_phrase():
     call = field('<option accept="approximate" value="s">sports scores</option>')
     call.say("scores")
     call.exits("s")
+
+
+def test_an_unsupported_grammar_format_is_error_unsupported_format():
+    call = field('<grammar type="application/x-jsgf" mode="voice">public &lt;r&gt; = yes;</grammar>')
+    call.error("error.unsupported.format", "grammar type 'application/x-jsgf' is not supported: expected "
+                                           "application/srgs+xml or application/srgs")
+
+
+def test_an_external_abnf_grammar():
+    call = Call({
+        "main.vxml": vxml('<form><field name="f"><grammar src="yesno.gram"/></field>'
+                          '<block><exit expr="f"/></block></form>'),
+        "yesno.gram": "#ABNF 1.0;\nmode voice;\nroot $r;\n$r = yes | no;\n",
+    })
+    call.say("no")
+    call.exits("no")
