@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from typing import Any
 
@@ -134,7 +134,8 @@ class Agent:
     order: int = 0  # sign-in sequence: the linear / round-robin order
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f: getattr(self, f) for f in AGENT_FIELDS}
+        d["skills"] = dict(self.skills)
         d["state"] = str(self.state)
         d["pending"] = str(self.pending) if self.pending else None
         return d
@@ -173,7 +174,9 @@ class Call:
         return (int(self.tier), -self.priority, self.entered, self.seq)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f: getattr(self, f) for f in CALL_FIELDS}
+        d["aai"] = dict(self.aai)
+        d["agents"] = list(self.agents)
         d["tier"] = self.tier.name.lower()
         d["state"] = str(self.state)
         return d
@@ -184,3 +187,7 @@ class Call:
         d["tier"] = Tier.parse(d["tier"])
         d["state"] = CallState(d["state"])
         return cls(**d)
+
+
+AGENT_FIELDS = tuple(f.name for f in fields(Agent))
+CALL_FIELDS = tuple(f.name for f in fields(Call))

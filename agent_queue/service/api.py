@@ -292,7 +292,7 @@ def report_rows(request: web.Request) -> tuple[str, list[dict[str, Any]], tuple[
     kind = request.query.get("kind", "queue")
     since = float(request.query["since"]) if request.query.get("since") else None
     until = float(request.query["until"]) if request.query.get("until") else None
-    events = r.store.events(since, until)
+    events = r.events(since=since, until=until)
     if kind == "agent":
         return kind, agent_report(events, period, r.settings.utc_offset), AGENT_COLUMNS
     if kind != "queue":
@@ -326,7 +326,7 @@ async def reports_csv(request: web.Request) -> web.Response:
 async def event_log(request: web.Request) -> web.Response:
     need(request, "supervisor")
     r = rt(request)
-    events = r.store.events(call_id=request.query.get("call_id"), limit=int(request.query.get("limit", 500)))
+    events = r.events(call_id=request.query.get("call_id"), limit=int(request.query.get("limit", 500)))
     return web.json_response({"events": [e.to_dict() for e in events]})
 
 

@@ -94,6 +94,10 @@ class Runtime:
         self.pops: dict[str, Message] = {}  # agent id -> last screen pop
         self._timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unsaved: list[Event] = []
+        self._dirty_agents: dict[str, Message] = {}
+        self._dirty_calls: dict[str, Message | None] = {}
+        self._flush_scheduled = False
         self.http: aiohttp.ClientSession | None = None
         agents, calls, counters = store.load()
         self._restored = (agents, calls, counters)
@@ -112,28 +116,44 @@ class Runtime:
                 await task
         if self.http:
             await self.http.close()
+        self.flush()
         self.store.close()
 
     # --------------------------------------------------------------- commands
     def run(self, method: Callable[..., list[Event]], *args: Any, **kwargs: Any) -> list[Event]:
-        try:
-            events = method(*args, **kwargs)
-        finally:
-            pass
+        events = method(*args, **kwargs)
         self._commit(events)
         return events
 
     def _commit(self, events: list[Event]) -> None:
-        logged = [e for e in events if e.kind in ev.LOGGED]
+        """Queue the store writes (one transaction per loop turn), publish, re-arm the timer."""
+        self._unsaved.extend(e for e in events if e.kind in ev.LOGGED)
         agents, calls, gone = self.acd.take_dirty()
-        seqs = iter(self.store.save(logged, agents, calls, gone, self.acd.counters()))
+        for a in agents:
+            self._dirty_agents[a["id"]] = a
+        for c in calls:
+            self._dirty_calls[c["id"]] = c
+        for c in gone:
+            self._dirty_calls[c] = None
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
         for e in events:
-            msg = e.to_dict()
-            msg["seq"] = next(seqs) if e.kind in ev.LOGGED else None
-            self.hub.publish(msg)
+            self.hub.publish(e.to_dict())
             if e.kind == ev.OFFER:
                 self._spawn(self._screen_pop(e))
         self._reschedule()
+
+    def flush(self) -> None:
+        """Write what the commands since the last flush changed, in one transaction."""
+        self._flush_scheduled = False
+        if not (self._unsaved or self._dirty_agents or self._dirty_calls):
+            return
+        events, self._unsaved = self._unsaved, []
+        agents, self._dirty_agents = self._dirty_agents, {}
+        calls, self._dirty_calls = self._dirty_calls, {}
+        self.store.save(events, agents.values(), [c for c in calls.values() if c is not None],
+                        [k for k, c in calls.items() if c is None], self.acd.counters())
 
     def _reschedule(self) -> None:
         if self._timer:
@@ -154,6 +174,11 @@ class Runtime:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def events(self, **query: Any) -> list[Event]:
+        """The event log (after writing what is pending)."""
+        self.flush()
+        return self.store.events(**query)
 
     # ------------------------------------------------------------ screen pops
     async def _screen_pop(self, offer: Event) -> None:
@@ -177,7 +202,7 @@ class Runtime:
         if offer.agent_id:
             self.pops[offer.agent_id] = pop
         self.hub.publish({"kind": "screen_pop", "at": self.clock.now(), "call_id": offer.call_id,
-                          "agent_id": offer.agent_id, "queue": offer.queue, "data": pop, "seq": None})
+                          "agent_id": offer.agent_id, "queue": offer.queue, "data": pop})
 
     # ------------------------------------------------------------------ views
     def agent_view(self, agent_id: str) -> Message:

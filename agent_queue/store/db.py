@@ -74,25 +74,31 @@ class Store:
     # ---------------------------------------------------------------- writes
     def save(self, events: Sequence[Event], agents: Iterable[Mapping[str, Any]] = (),
              calls: Iterable[Mapping[str, Any]] = (), gone: Iterable[str] = (),
-             counters: Mapping[str, Any] | None = None) -> list[int]:
-        """Append ``events`` and update the snapshot, in one transaction; the events' seqs."""
-        seqs: list[int] = []
+             counters: Mapping[str, Any] | None = None) -> None:
+        """Append ``events`` and update the snapshot, in one transaction."""
         with self.engine.begin() as conn:
-            for e in events:
-                res = conn.execute(insert(events_t).values(
-                    at=e.at, kind=e.kind, call_id=e.call_id, agent_id=e.agent_id, queue=e.queue,
-                    data=e.data))
-                seqs.append(int(res.inserted_primary_key[0]))
-            for a in agents:
-                self._upsert(conn, agents_t, "id", a["id"], dict(a))
-            for c in calls:
-                self._upsert(conn, calls_t, "id", c["id"], dict(c))
+            if events:
+                conn.execute(insert(events_t), [
+                    {"at": e.at, "kind": e.kind, "call_id": e.call_id, "agent_id": e.agent_id,
+                     "queue": e.queue, "data": e.data} for e in events])
+            self._upsert_many(conn, agents_t, "id", [dict(a) for a in agents])
+            self._upsert_many(conn, calls_t, "id", [dict(c) for c in calls])
             gone = list(gone)
             if gone:
                 conn.execute(delete(calls_t).where(calls_t.c.id.in_(gone)))
             if counters is not None:
                 self._set_meta(conn, "counters", counters)
-        return seqs
+
+    def _upsert_many(self, conn: Any, table: Table, pk: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.engine.dialect.name in ("sqlite", "postgresql"):
+            stmt = self._dialect_insert()(table)
+            stmt = stmt.on_conflict_do_update(index_elements=[table.c[pk]], set_={"data": stmt.excluded.data})
+            conn.execute(stmt, [{pk: r[pk], "data": r} for r in rows])
+            return
+        for r in rows:
+            self._upsert(conn, table, pk, r[pk], r)
 
     @staticmethod
     def _upsert(conn: Any, table: Table, pk: str, key: str, data: dict[str, Any]) -> None:
@@ -102,15 +108,24 @@ class Store:
         else:
             conn.execute(insert(table).values({pk: key, "data": data}))
 
-    @staticmethod
-    def _set_meta(conn: Any, key: str, value: Any) -> None:
+    def _set_meta(self, conn: Any, key: str, value: Any) -> None:
         import json
 
         text = json.dumps(value)
-        if conn.execute(select(meta_t.c.key).where(meta_t.c.key == key)).first():
+        if self.engine.dialect.name in ("sqlite", "postgresql"):
+            stmt = self._dialect_insert()(meta_t).values(key=key, value=text)
+            conn.execute(stmt.on_conflict_do_update(index_elements=[meta_t.c.key], set_={"value": text}))
+        elif conn.execute(select(meta_t.c.key).where(meta_t.c.key == key)).first():
             conn.execute(meta_t.update().where(meta_t.c.key == key).values(value=text))
         else:
             conn.execute(insert(meta_t).values(key=key, value=text))
+
+    def _dialect_insert(self) -> Any:
+        if self.engine.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        return dialect_insert
 
     def set_meta(self, key: str, value: Any) -> None:
         with self.engine.begin() as conn:

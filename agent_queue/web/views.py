@@ -104,7 +104,7 @@ async def wallboard(request: web.Request) -> web.Response:
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
     from agent_queue.domain.reports import queue_report
 
-    today = {row["queue"]: row for row in queue_report(r.store.events(since=start), r.acd.queues, "year")}
+    today = {row["queue"]: row for row in queue_report(r.events(since=start), r.acd.queues, "year")}
     return render(request, "wallboard.html.j2", queues=[r.queue_view(q) for q in sorted(r.acd.queues)],
                   today=today)
 
