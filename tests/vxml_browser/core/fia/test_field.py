@@ -145,3 +145,22 @@ def test_an_external_abnf_grammar():
     })
     call.say("no")
     call.exits("no")
+
+
+YES_NO = ('<grammar mode="voice" version="1.0" root="r" xmlns="http://www.w3.org/2001/06/grammar">'
+          "<rule id=\"r\"><one-of><item>{}</item></one-of></rule></grammar>")
+
+
+def test_grammar_srcexpr_is_evaluated_on_each_visit():
+    call = Call({
+        "main.vxml": vxml('<form><var name="lang" expr="\'en\'"/><field name="f">'
+                          '<grammar srcexpr="lang + \'.grxml\'"/><filled><if cond="lang == \'en\'">'
+                          '<assign name="lang" expr="\'fr\'"/><clear namelist="f"/><else/><exit expr="f"/></if>'
+                          "</filled></field></form>"),
+        "en.grxml": YES_NO.format("yes"),
+        "fr.grxml": YES_NO.format("oui"),
+    })
+    call.say("yes")
+    call.say("oui")
+    call.exits("oui")
+    assert call.fetched[1:] == ["http://test/en.grxml", "http://test/fr.grxml"]
