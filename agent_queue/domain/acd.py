@@ -84,14 +84,15 @@ class Acd:
     # ----------------------------------------------------------------- agents
     def sign_in(self, agent_id: str, contact: str, skills: Mapping[str, int],
                 name: str = "", ready: bool = False, by: str | None = None) -> list[Event]:
-        agent = self.agents.get(agent_id)
-        if agent is None:
-            self._order += 1
-            agent = self.agents[agent_id] = Agent(agent_id, order=self._order, since=self.now())
         if not contact:
             raise BadRequest(f"agent {agent_id}: a SIP contact is needed to sign in")
-        if agent.state is AgentState.OFFLINE:
-            agent.skills = {str(k): int(v) for k, v in skills.items()}
+        agent = self.agents.get(agent_id)
+        if agent is not None:
+            agent_next(agent.state, AgentEvent.SIGN_IN)  # refused unless signed out
+        else:
+            self._order += 1
+            agent = self.agents[agent_id] = Agent(agent_id, order=self._order, since=self.now())
+        agent.skills = {str(k): int(v) for k, v in skills.items()}
         agent.name, agent.contact = name or agent.name or agent_id, contact
         self._emit(ev.SIGN_IN, agent=agent_id, contact=contact, skills=dict(skills), by=by)
         self._change(agent, AgentEvent.SIGN_IN, reason="signed in", by=by)
@@ -137,8 +138,13 @@ class Acd:
                 self._change(agent, AgentEvent.NOT_READY, reason=reason or "supervisor", by=by)
             case "sign_out":
                 self._change(agent, AgentEvent.SIGN_OUT, by=by)
+            case "hangup":  # the supervisor ends the agent's call (a call the platform lost)
+                call = self.calls.get(agent.call_id or "")
+                if call is None:
+                    raise BadRequest(f"force hangup: agent {agent_id} has no call (state {agent.state})")
+                self._hangup(call, by=f"supervisor:{by}")
             case _:
-                raise BadRequest(f"force: found {action!r}, expected ready, not_ready or sign_out")
+                raise BadRequest(f"force: found {action!r}, expected ready, not_ready, sign_out or hangup")
         return self._flush()
 
     def wrap_done(self, agent_id: str, notes: str | None = None) -> list[Event]:
@@ -364,11 +370,15 @@ class Acd:
         return self._flush()
 
     def hangup(self, call_id: str, by: str = "caller") -> list[Event]:
-        call = self._call(call_id)
+        self._hangup(self._call(call_id), by)
+        return self._flush()
+
+    def _hangup(self, call: Call, by: str) -> None:
+        call_id = call.id
         now = self.now()
         match call.state:
-            case CallState.WAITING if call.callback:
-                return self._flush()  # the caller hung up after asking for a callback
+            case CallState.WAITING if call.callback and by == "caller":
+                return  # the caller hung up after asking for a callback: the place stays
             case CallState.WAITING | CallState.OFFERED | CallState.RINGING:
                 stage = "queue" if call.state is CallState.WAITING else "ringing"
                 offered = list(call.agents)
@@ -390,7 +400,6 @@ class Acd:
             case _:
                 raise BadRequest(f"call {call_id}: hangup in state {call.state}")
         self._finish(call)
-        return self._flush()
 
     def transfer(self, call_id: str, target: str, by: str | None = None) -> list[Event]:
         """The agent transfers the caller: to another queue (``queue:NAME``) or a destination."""

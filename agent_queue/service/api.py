@@ -120,8 +120,14 @@ async def enter_call(request: web.Request) -> web.Response:
         from agent_queue.client import parse_aai
 
         aai = parse_aai(aai)
+    try:
+        priority = int(d.get("priority") or 0)
+    except (TypeError, ValueError):
+        raise BadRequest(f"priority: found {d.get('priority')!r}, expected an integer") from None
+    if not isinstance(aai, dict):
+        raise BadRequest("aai: expected an object or a string")
     events = r.run(r.acd.enter, str(_req(d, "call_id")), str(_req(d, "queue")),
-                   str(d.get("caller", "")), aai, d.get("tier"), int(d.get("priority", 0)))
+                   str(d.get("caller", "")), aai, d.get("tier"), priority)
     call = r.call_view(d["call_id"]) if d["call_id"] in r.acd.calls else None
     exit_ = next((e.data for e in events if e.kind == "exit"), None)
     return web.json_response({"call": call, "exit": exit_, "events": [e.to_dict() for e in events]},
@@ -283,6 +289,25 @@ async def delete_queue(request: web.Request) -> web.Response:
     return web.json_response({"deleted": request.match_info["name"]})
 
 
+# ------------------------------------------------------------------ users
+@routes.post("/api/users/{name}")
+async def put_user(request: web.Request) -> web.Response:
+    """An admin adds a console user or changes his role or password."""
+    from .auth import hash_password
+    from .config import ROLES
+
+    need(request, "admin")
+    d = await body(request)
+    role = d.get("role")
+    if role not in ROLES[:3]:
+        raise BadRequest(f"role: found {role!r}, expected agent, supervisor or admin")
+    password = str(_req(d, "password"))
+    if len(password) < 8:
+        raise BadRequest("password: at least 8 characters")
+    rt(request).store.save_user(request.match_info["name"], role, hash_password(password))
+    return web.json_response({"name": request.match_info["name"], "role": role})
+
+
 # ---------------------------------------------------------------- reports
 def report_rows(request: web.Request) -> tuple[str, list[dict[str, Any]], tuple[str, ...]]:
     r = rt(request)
@@ -337,6 +362,8 @@ def stream_filter(p: Principal, query: Any) -> Any:
     def flt(m: Message) -> bool:
         if p.role == "agent" and m.get("agent_id") != p.name:
             return False
+        if p.role == "platform" and not m.get("call_id"):
+            return False
         if call_id and m.get("call_id") != call_id:
             return False
         return not (agent_id and m.get("agent_id") != agent_id)
@@ -350,6 +377,9 @@ WS_OPS = {**{k: k for k in CALL_OPS}, "no_answer": "no-answer"}
 @routes.get("/api/cti")
 async def cti(request: web.Request) -> web.StreamResponse:
     p = principal(request)
+    origin = request.headers.get("Origin")
+    if p.via == "cookie" and origin and origin.split("://", 1)[-1] != request.host:
+        raise forbidden(f"cross-site WebSocket from {origin}")
     r = rt(request)
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
@@ -377,8 +407,11 @@ async def cti(request: web.Request) -> web.StreamResponse:
 
 
 def _ws_command(r: Runtime, p: Principal, text: str) -> Message:
+    d: Any = None
     try:
         d = json.loads(text)
+        if not isinstance(d, dict):
+            raise BadRequest("expected a JSON object")
         op = WS_OPS.get(d.get("op", ""))
         if op is None:
             raise BadRequest(f"op: found {d.get('op')!r}, expected one of {sorted(WS_OPS)}")

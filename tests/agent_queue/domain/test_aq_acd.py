@@ -352,3 +352,26 @@ def test_dirty_tracking_for_the_store():
     assert [a["id"] for a in agents] == ["ann"] and [c["id"] for c in calls] == ["c1"] and gone == []
     w.hangup("c1")
     assert w.acd.take_dirty()[2] == ["c1"]
+
+
+def test_supervisor_ends_a_call_the_platform_lost():
+    w = World(Q(wrap_up=0))
+    w.agent_up("ann")
+    w.enter("c1", "sales")
+    w.answered("c1", "ann")
+    with pytest.raises(NotFound):
+        w.force("hangup", "ghost", by="sue")
+    out = w.force("hangup", "ann", by="sue")
+    assert [(e.kind, e.data.get("by")) for e in out if e.kind in ("force", "complete")] == [
+        ("force", "sue"), ("complete", "supervisor:sue")]
+    assert w.state("ann") == "READY"
+    with pytest.raises(BadRequest, match="has no call"):
+        w.force("hangup", "ann", by="sue")
+
+
+def test_sign_in_twice_is_refused_without_changing_anything():
+    w = World(Q())
+    w.agent_up("ann", {"sales": 2})
+    with pytest.raises(InvalidTransition):
+        w.sign_in("ann", "sip:other", {"sales": 9})
+    assert (w.acd.agents["ann"].contact, w.acd.agents["ann"].skills) == ("sip:ann@pbx", {"sales": 2})

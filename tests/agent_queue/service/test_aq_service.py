@@ -218,3 +218,34 @@ async def test_reports_and_csv_export(service: Service):
     agents = (await sue.get("/api/reports?kind=agent&period=hour"))["rows"]
     assert agents[0]["agent"] == "ann" and agents[0]["calls"] == 1
     await sue.get("/api/reports?period=decade", status=422)
+
+
+async def test_cross_site_websocket_is_refused_and_platform_sees_only_calls(service: Service):
+    ann = await service.login("ann")
+    try:
+        await ann.session.ws_connect(f"{service.url}/api/cti", headers={"Origin": "http://evil.example"})
+        raise AssertionError("cross-site WebSocket accepted")
+    except aiohttp.WSServerHandshakeError as exc:
+        assert exc.status == 403
+    platform = await service.platform()
+    async with platform.ws_connect(f"{service.url}/api/cti") as ws:
+        await agent_events(ws, "hello")
+        await ann.agent_ready()  # agent_state events: not for the platform
+        async with platform.post(f"{service.url}/api/calls", json={"call_id": "p1", "queue": "sales"}) as r:
+            assert r.status == 201
+        first = json.loads((await ws.receive(timeout=5)).data)
+        assert (first["kind"], first["call_id"]) == ("enter", "p1")
+
+
+async def test_admin_adds_a_user_who_can_sign_in(service: Service):
+    root, ann = await service.login("root"), await service.login("ann")
+    await ann.post("/api/users/carl", {"role": "agent", "password": "carl-password"}, status=403)
+    await root.post("/api/users/carl", {"role": "boss", "password": "carl-password"}, status=422)
+    await root.post("/api/users/carl", {"role": "agent", "password": "carl-password"})
+    async with aiohttp.ClientSession() as s:
+        async with s.post(f"{service.url}/login", data={"name": "carl", "password": "carl-password"},
+                          allow_redirects=False) as r:
+            assert r.status == 303 and r.headers["Location"] == "/desktop"
+        async with s.post(f"{service.url}/login", data={"name": "carl", "password": "wrong"},
+                          allow_redirects=False) as r:
+            assert r.status == 401
