@@ -22,6 +22,7 @@ from .outcomes import Goto, Outcome
 from .prompt_queue import PromptQueue, PromptRenderer
 from .properties import DEFAULTS, parse_time
 from .scripting import UNDEFINED, JSObject, Scope, ScriptEngine
+from .scripting.numbers import number_to_string
 
 if TYPE_CHECKING:
     from .fia.form import FormState
@@ -156,8 +157,9 @@ class Interpreter:
             fetchaudio = node.get("fetchaudio") or self.prop("fetchaudio", node) or None
             if fetchaudio:
                 fetchaudio = self.resolve_uri(fetchaudio)
-        if self.session.queue:
-            # Queued prompts play before a fetch that may take time (§4.1.8, §6.1.2).
+        if self.session.queue and fetchaudio:
+            # Queued prompts play before fetchaudio starts (§6.1.2); without fetchaudio they
+            # stay queued until the next wait point, so they remain bargeable (§4.1.8).
             result = yield Play(self.session.queue.flush())
             if isinstance(result, Hangup):
                 self.session.hung_up = True
@@ -360,6 +362,6 @@ def _flatten(name: str, data: Any) -> list[tuple[str, Any]]:
         return [(name, "null")]
     if isinstance(data, bool):
         return [(name, "true" if data else "false")]
-    if isinstance(data, float) and data == int(data):
-        return [(name, str(int(data)))]
+    if isinstance(data, int | float):
+        return [(name, number_to_string(data))]
     return [(name, str(data))]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
 
 from .actions import AudioRef, Prompt
 from .scripting import UNDEFINED, JSObject, Scope
@@ -40,6 +39,16 @@ SSML_ELEMENTS: dict[str, tuple[str, ...]] = {
 }
 
 
+def escape(text: str) -> str:
+    """XML character data (xml.sax.saxutils would pull urllib and sockets into the core)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """A double-quoted XML attribute value."""
+    return '"' + escape(text).replace('"', "&quot;") + '"'
+
+
 @dataclass(slots=True)
 class _Render:
     """Accumulates one prompt's SSML, plain text and parts."""
@@ -53,11 +62,8 @@ class _Render:
         if not raw:
             return
         self.ssml.append(escape(raw))
-        if raw.strip():
-            self.text.append(raw)
-            self.parts.append(raw)
-        elif self.text:
-            self.text.append(" ")
+        self.text.append(raw)
+        self.parts.append(raw)
 
 
 @dataclass(slots=True)
@@ -153,12 +159,8 @@ class PromptRenderer:
         tag = node.tag
         engine = self.ctx.engine
         if tag == "value":
-            value = engine.eval(self.scope, node.get("expr") or "undefined")
-            if value is UNDEFINED:
-                text = "undefined"
-            else:
-                text = engine.to_string(value)
-            r.add_text(text)
+            # ToString in Python: QuickJS's dtoa is not always the shortest round trip.
+            r.add_text(engine.to_string(engine.eval(self.scope, node.get("expr") or "undefined")))
         elif tag == "audio":
             self.audio(node, r)
         elif tag == "enumerate":
@@ -184,8 +186,9 @@ class PromptRenderer:
             )
             if not node.children and not node.text:
                 r.ssml.append(f"<{tag}{attrs}/>")
-                if tag == "break" and r.text:
+                if tag == "break":  # a pause separates the words around it
                     r.text.append(" ")
+                    r.parts.append(" ")
                 return
             r.ssml.append(f"<{tag}{attrs}>")
             self.content(node, r)
@@ -258,10 +261,11 @@ class PromptRenderer:
 
 
 def _merge_text(parts: list[Any]) -> list[Any]:
+    """Adjacent text pieces joined as written, then whitespace-normalized; audio kept apart."""
     out: list[Any] = []
     for part in parts:
         if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] = out[-1] + " " + part
+            out[-1] = out[-1] + part
         else:
             out.append(part)
     return [normalize(p) if isinstance(p, str) else p for p in out if not (isinstance(p, str) and not p.strip())]

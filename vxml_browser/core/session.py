@@ -106,7 +106,10 @@ class Session:
             if outcome.name.startswith("connection.disconnect"):
                 yield Exit(None, "hangup")
                 return
-            yield Error(outcome.name, outcome.message or "", outcome.where)
+            message = outcome.message
+            if message is not None and not isinstance(message, str):
+                message = engine.to_string(message)  # a messageexpr may be any value
+            yield Error(outcome.name, message or "", outcome.where)
             yield Exit(None, "error")
             return
         if state.queue and not state.hung_up:

@@ -96,11 +96,7 @@ def test_every_core_module_is_probed(imports):
     assert "vxml_browser.core.session" in imports["modules"]
 
 
-SAXUTILS = pytest.mark.xfail(strict=True, reason=(
-    "bug: prompt_queue imports xml.sax.saxutils (escape, quoteattr), which imports urllib.request and "
-    "with it socket, ssl, http.client and email; grammars/render.py already avoids it"))
-KNOWN = {"vxml_browser.core.prompt_queue": SAXUTILS, "vxml_browser.core.interpreter": SAXUTILS,
-         "vxml_browser.core.session": SAXUTILS}
+KNOWN: dict[str, pytest.MarkDecorator] = {}
 
 
 @pytest.mark.parametrize("module", [pytest.param(m, marks=KNOWN.get(m, ())) for m in core_modules()])

@@ -88,7 +88,7 @@ def load_grammar(ctx: Interpreter, node: Node, scope: Scope) -> Generator[Any, A
             doc_uri, _, fragment = absolute.partition("#")
             fetched = yield from ctx.fetch_resource(doc_uri, node, scope, kind="grammar")
             if isinstance(fetched, Thrown):
-                return Thrown("error.badfetch", fetched.message, node.where)
+                return Thrown(fetched.name, fetched.message, node.where)  # keeps .http.N (§5.2.6)
             served = (fetched.media_type or "").lower()
             if not declared and (served in FOREIGN_TYPES or doc_uri.lower().endswith((".jsgf", ".gsl"))):
                 return Thrown("error.unsupported.format",
@@ -120,7 +120,7 @@ def bind_external(ctx: Interpreter, grammar: Any, node: Node, scope: Scope,
             return Thrown("error.badfetch", f"external rulerefs nest too deep at {uri}", node.where)
         fetched = yield from ctx.fetch_resource(uri, node, scope, kind="grammar")
         if isinstance(fetched, Thrown):
-            return Thrown("error.badfetch", fetched.message, node.where)
+            return Thrown(fetched.name, fetched.message, node.where)
         try:
             sub = g.parse_grammar(fetched.content, uri=fetched.uri, media_type=fetched.media_type or None,
                                   mode=grammar.mode)

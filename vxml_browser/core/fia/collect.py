@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ..actions import Collect, GrammarRef, Prompt
 from ..events import Thrown
 from ..inputs import DtmfKey, Hangup, MaxSpeechTimeout, NoInput, Recording, Speech
+from ..outcomes import ExitCall
 from ..properties import parse_bool, parse_float, parse_time
+from ..scripting import ScriptError
 from .activation import Entry
 
 if TYPE_CHECKING:
@@ -69,10 +71,9 @@ def _read_settings(ctx: Interpreter, node: Node | None) -> CollectSettings:
     def t(name: str) -> float:
         try:
             return parse_time(p(name, node))
-        except ValueError:
-            from ..properties import DEFAULTS
-
-            return parse_time(DEFAULTS[name])
+        except ValueError as exc:
+            # §6.3: an invalid property value is error.semantic.
+            raise ScriptError(f"property {name}: {exc}") from None
 
     timeout = t("timeout")
     modes = frozenset(p("inputmodes", node).split()) or frozenset({"dtmf", "voice"})
@@ -107,7 +108,7 @@ def _entry_for(entries: list[Entry], grammar: Any) -> Entry:
 
 def collect(
     ctx: Interpreter, node: Node | None, entries: list[Entry]
-) -> Generator[Any, Any, Matched | Thrown]:
+) -> Generator[Any, Any, Matched | Thrown | ExitCall]:
     """Flush the prompt queue, wait for input and interpret it against ``entries``.
 
     A grammar whose semantic tags fail while interpreting the input throws error.semantic
@@ -115,6 +116,9 @@ def collect(
     """
     from .. import grammars as g
 
+    if ctx.session.hung_up:
+        # §1.5.4: entering the waiting state after the call is gone ends the session.
+        return ExitCall(None)
     try:
         return (yield from _collect(ctx, node, entries))
     except g.GrammarError as exc:

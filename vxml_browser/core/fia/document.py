@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
 
 def initialize_variables(ctx: Interpreter, root: Node, scope: Any) -> Generator[Any, Any, Outcome | None]:
-    """Run a document's top-level ``<var>``s and ``<script>``s in document order (§5.1.2)."""
+    """Run a document's ``<var>``s, ``<script>``s and ``<data>``s in document order (§5.1.2;
+    VoiceXML 2.1 §5)."""
     counters = EventCounters()
     for child in root.children:
-        if child.foreign or child.tag not in ("var", "script"):
+        if child.foreign or child.tag not in ("var", "script", "data"):
             continue
         outcome = yield from run_content([child], ctx, scope)
         if isinstance(outcome, Thrown):
@@ -181,6 +182,14 @@ def run_subdialog_context(
         doc = loaded
     if fragment and fragment not in doc.dialogs:
         return Thrown("error.badfetch", f"no dialog '{fragment}' in {doc.uri}", item.where)
+    dialog = doc.dialogs[fragment] if fragment else (doc.dialog_order[0] if doc.dialog_order else None)
+    if dialog is not None:
+        declared = {v.get("name") for v in dialog.elements("var")}
+        for name in params:
+            if name not in declared:
+                # §2.3.4: each <param> must match a <var> of the subdialog's form.
+                return Thrown("error.semantic", f"<param> '{name}' has no <var> in the subdialog "
+                              f"{doc.uri}#{dialog.get('id') or ''}", item.where)
     child = Interpreter(ctx.session, in_subdialog=True)
     ctx.trace(item, f"subdialog {doc.uri}#{fragment}")
     outcome = yield from run_documents(child, doc, fragment or None, params=params)

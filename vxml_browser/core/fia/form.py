@@ -141,7 +141,7 @@ class FormRunner:
                         engine.declare_value(state.scope, name, self.params[name])
                     else:
                         outcome = yield from run_content([child], ctx, state.scope)
-                elif child.tag == "script":
+                elif child.tag in ("script", "data"):
                     outcome = yield from run_content([child], ctx, state.scope)
                 elif child.tag in FORM_ITEMS:
                     name = state.var(child)

@@ -14,12 +14,12 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..actions import ObjectCall, Record, Transfer
+from ..actions import GrammarRef, ObjectCall, Record, Transfer
 from ..elements import run_content
 from ..events import Thrown
 from ..inputs import Hangup, NoInput, ObjectDone, Recorded, TransferDone
 from ..model import Node
-from ..outcomes import Goto, Outcome
+from ..outcomes import ExitCall, Goto, Outcome
 from ..properties import parse_bool, parse_time
 from .activation import UNIVERSALS, Entry, grammars_of
 from .collect import Matched, collect
@@ -88,7 +88,7 @@ def option_choices(item: Node) -> list[tuple[Node, str, str | None, str]]:
 
 
 def _choice_entries(ctx: Any, node: Node, choices: list[tuple[str | None, str | None, Any]],
-                    owner: str, accept: str, into: list[Entry]) -> None:
+                    owner: str, accept: str, into: list[Entry], key: str = "") -> None:
     from .. import grammars as g
 
     cache = ctx.session_grammars()
@@ -96,11 +96,11 @@ def _choice_entries(ctx: Any, node: Node, choices: list[tuple[str | None, str | 
         usable = [c for c in choices if (c[1] if mode == "dtmf" else c[0])]
         if not usable:
             continue
-        key = (id(node), mode, "choices")
-        hit = cache.get(key)
+        cache_key = (id(node), mode, "choices", key)
+        hit = cache.get(cache_key)
         if hit is None:
             grammar = g.choice_grammar(usable, mode=mode, accept=accept)
-            cache[key] = (node, grammar)
+            cache[cache_key] = (node, grammar)
         else:
             grammar = hit[1]
         into.append(Entry(grammar, owner, node, mode))  # type: ignore[arg-type]
@@ -150,7 +150,9 @@ def document_entries(ctx: Any, doc: Any, scope: Any, exclude: Node | None,
         doc_scoped = dialog.get("scope") == "document"
         if dialog.tag == "menu":
             if doc_scoped:
-                menu_entries(ctx, dialog, into)
+                result = yield from menu_entries(ctx, dialog, into)
+                if result is not None:
+                    return result
             continue
         for child in dialog.elements("grammar"):
             if doc_scoped or child.get("scope") == "document":
@@ -183,9 +185,10 @@ def active_entries(runner: FormRunner, item: Node | None) -> Generator[Any, Any,
             if thrown is not None:
                 return thrown
             options = option_choices(item)
-            if options:
-                accept = item.get("accept") or "exact"
-                _choice_entries(ctx, item, [(t, d, v) for _, t, d, v in options], "item", accept, entries)
+            for accept in ("exact", "approximate"):  # §2.3.1.3: each <option> has its own accept
+                group = [(t, d, v) for o, t, d, v in options if (o.get("accept") or "exact") == accept]
+                if group:
+                    _choice_entries(ctx, item, group, "item", accept, entries, key=accept)
         result = yield from links_of(ctx, item, scope, entries)
         if result is not None:
             return result
@@ -253,11 +256,17 @@ def _slot_value(value: Any, slot: str) -> tuple[bool, Any]:
     return True, current
 
 
-def _fill(runner: FormRunner, item: Node, value: Any, result: Any) -> None:
-    state, engine = runner.state, runner.ctx.engine
+def _fill(runner: FormRunner, item: Node, value: Any, matched: Matched, result: Any = None) -> None:
+    """Set an input item's variable and its shadow variables (§2.3.1; 2.1 §8 recordutterance)."""
+    ctx, state = runner.ctx, runner.state
+    engine = ctx.engine
     name = state.var(item)
     engine.declare_value(state.scope, name, value)
-    shadow = _result_dict(result)
+    shadow = engine.to_js(_result_dict(result if result is not None else matched.result))
+    if matched.recording is not None:
+        engine.set_property(shadow, "recording", ctx.recording_value(matched.recording))
+        engine.set_property(shadow, "recordingsize", len(matched.recording.data))
+        engine.set_property(shadow, "recordingduration", matched.recording.duration_ms)
     engine.declare_value(state.scope, f"{name}$", shadow)
 
 
@@ -273,7 +282,7 @@ def process_input(runner: FormRunner, item: Node | None, matched: Matched) -> Ge
             found, slot_value = _slot_value(value, item.get("slot") or state.var(item))
             if found:
                 value = slot_value
-        _fill(runner, item, value, result)
+        _fill(runner, item, value, matched)
         return (yield from run_filled(runner, {state.var(item)}))
     if entry.owner in ("form", "dialog") and entry.node is runner.node:
         return (yield from fill_form(runner, matched))
@@ -316,7 +325,7 @@ def fill_form(runner: FormRunner, matched: Matched) -> Generator[Any, Any, Any]:
         slot = item.get("slot") or item.get("name") or ""
         found, slot_value = _slot_value(value, slot) if isinstance(value, dict) else (False, None)
         if found:
-            _fill(runner, item, slot_value, matched.result)
+            _fill(runner, item, slot_value, matched)
             filled.add(state.var(item))
     if not filled:
         return Thrown("nomatch", None, runner.node.where)
@@ -382,9 +391,14 @@ def run_field(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     if isinstance(entries, Thrown):
         return entries
     matched = yield from collect(runner.ctx, item, entries)
-    if isinstance(matched, Thrown):
+    if not isinstance(matched, Matched):
         return matched
     return (yield from process_input(runner, item, matched))
+
+
+def _gone(ctx: Any) -> ExitCall | None:
+    """§1.5.4: a wait after the caller hung up ends the session."""
+    return ExitCall(None) if ctx.session.hung_up else None
 
 
 def _wait_outcome(ctx: Any, received: Any, where: str) -> Thrown | None:
@@ -397,6 +411,8 @@ def _wait_outcome(ctx: Any, received: Any, where: str) -> Thrown | None:
 def run_record(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     """``<record>`` (§2.3.6): record the caller; the variable holds the recording."""
     ctx, state = runner.ctx, runner.state
+    if (gone := _gone(ctx)) is not None:
+        return gone
     try:
         maxtime = parse_time(item.get("maxtime"), 30.0) if item.has("maxtime") else 30.0
         finalsilence = parse_time(item.get("finalsilence"), 2.0) if item.has("finalsilence") else 2.0
@@ -433,6 +449,8 @@ def run_record(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
 def run_transfer(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     """``<transfer>`` (§2.3.7; 2.1 §9 adds ``type``): the variable gets the outcome."""
     ctx, state = runner.ctx, runner.state
+    if (gone := _gone(ctx)) is not None:
+        return gone
     engine, scope = ctx.engine, state.scope
     dest = item.get("dest")
     if dest is None and item.has("destexpr"):
@@ -447,10 +465,15 @@ def run_transfer(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     except ValueError as exc:
         return Thrown("error.badfetch", str(exc), item.where)
     audio = item.get("transferaudio")
+    entries: list[Entry] = []
+    loaded = yield from grammars_of(ctx, item, scope, owner="item", into=entries)
+    if loaded is not None:
+        return loaded
     received = yield Transfer(
         prompts=ctx.session.queue.flush(), dest=dest or "", type=type_,  # type: ignore[arg-type]
         connecttimeout_s=connecttimeout, maxtime_s=maxtime,
         transferaudio=ctx.resolve_uri(audio) if audio else None, aai=aai,
+        grammars=tuple(GrammarRef(e.mode if e.mode == "dtmf" else "voice", e.grammar, "item") for e in entries),
     )
     thrown = _wait_outcome(ctx, received, item.where)
     if thrown is not None:
@@ -473,6 +496,8 @@ def run_transfer(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
 def run_object(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     """``<object>`` (§2.3.5): a platform object; unknown ones are error.unsupported.objectname."""
     ctx, state = runner.ctx, runner.state
+    if (gone := _gone(ctx)) is not None:
+        return gone
     params = []
     for param in item.elements("param"):
         value = param.get("value")

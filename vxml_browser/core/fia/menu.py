@@ -41,17 +41,20 @@ def menu_entries(ctx: Interpreter, menu: Node, into: list[Entry]) -> Generator[A
     """The choices' grammars: explicit ones, then text and DTMF grammars built from them."""
     from .items import _choice_entries
 
-    generated: list[tuple[str | None, str | None, Any]] = []
+    menu_accept = menu.get("accept") or "exact"
+    by_accept: dict[str, list[tuple[str | None, str | None, Any]]] = {"exact": [], "approximate": []}
     for index, (choice, text, dtmf) in enumerate(menu_choices(menu)):
+        accept = choice.get("accept") or menu_accept  # §2.2.2: a choice's accept wins
         if choice.first("grammar") is not None:
             result = yield from grammars_of(ctx, choice, ctx.doc_scope, owner="choice", into=into)
             if result is not None:
                 return result
-            generated.append((None, dtmf, index))
+            by_accept[accept].append((None, dtmf, index))
         else:
-            generated.append((text or None, dtmf, index))
-    accept = menu.get("accept") or "exact"
-    _choice_entries(ctx, menu, generated, "choice", accept, into)
+            by_accept[accept].append((text or None, dtmf, index))
+    for accept, generated in by_accept.items():
+        if generated:
+            _choice_entries(ctx, menu, generated, "choice", accept, into, key=accept)
     return None
 
 
@@ -111,7 +114,7 @@ class MenuRunner:
                     outcome = yield from outer_entries(ctx, self.node, entries)
                 if outcome is None:
                     matched = yield from collect(ctx, self.node, entries)
-                    if isinstance(matched, Thrown):
+                    if not isinstance(matched, Matched):
                         outcome = matched
                     else:
                         outcome = yield from process_menu_input(ctx, self.node, matched)

@@ -23,6 +23,7 @@ from typing import Any
 import quickjs
 
 from .declarations import find_declarations
+from .numbers import number_to_string
 
 _UNDEF_MARK = "\ue000undefined\ue000"
 
@@ -285,10 +286,10 @@ class ScriptEngine:
             return "null"
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, float):
-            return _number_to_string(value)
-        if isinstance(value, int | str):
-            return str(value)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float):
+            return number_to_string(value)
         return self._run(self._str, value)
 
     def typeof(self, value: Any) -> str:
@@ -364,11 +365,17 @@ class ScriptEngine:
         self.set_value(obj, prop, value)
 
     def resolve(self, scope: Scope, name: str) -> tuple[Any, str] | None:
-        """The (object, property) that a dotted variable name denotes, or None if undeclared."""
+        """The (object, property) that a dotted variable name denotes, or None if undeclared.
+
+        Session variables are read-only (§5.1.2): naming one raises error.semantic.
+        """
         head, *rest = name.split(".")
-        holder = self._holder(scope, head)
-        if holder is None:
+        holder_scope = self._holder_scope(scope, head)
+        if holder_scope is None:
             return None
+        if holder_scope.name == "session" and holder_scope.parent is None:
+            raise ScriptError(f"session variable '{name}' is read-only")
+        holder = holder_scope.obj
         if not rest:
             return holder, head
         base = self.eval(scope, ".".join([head, *rest[:-1]]))
@@ -382,16 +389,16 @@ class ScriptEngine:
         if self.resolve(scope, name) is None:
             raise ScriptError(f"assignment to undeclared variable '{name}'")
 
-    def _holder(self, scope: Scope, name: str) -> Any:
+    def _holder_scope(self, scope: Scope, name: str) -> Scope | None:
         s: Scope | None = scope
         while s is not None:
             if self._has(s.obj, name):
-                return s.obj
+                return s
             s = s.parent
         return None
 
     def is_declared(self, scope: Scope, name: str) -> bool:
-        return self._holder(scope, name) is not None
+        return self._holder_scope(scope, name) is not None
 
     def has_own(self, scope: Scope, name: str) -> bool:
         return bool(self._has(scope.obj, name))
@@ -445,16 +452,6 @@ def _script_error(exc: quickjs.JSException) -> ScriptError:
     if "stack overflow" in first:
         return ScriptError("ECMAScript stack overflow", "error.semantic")
     return ScriptError(first)
-
-
-def _number_to_string(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == int(value) and abs(value) < 1e21:
-        return str(int(value))
-    return repr(value)
 
 
 def _jsonable(value: Any) -> Any:

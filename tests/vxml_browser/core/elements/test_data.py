@@ -1,6 +1,5 @@
 """``<data>`` (VoiceXML 2.1 §5): fetch XML and expose it as a read-only DOM."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, vxml
 
@@ -79,8 +78,6 @@ def test_data_malformed_xml_is_error_badfetch():
     call.error("error.badfetch")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: <data> as a child of <vxml> is not run at document "
-                   "initialization (VoiceXML 2.1 §5: it runs in document order with <var> and <script>)")
 def test_data_in_the_document_is_run_at_document_initialization():
     call = Call({
         "main.vxml": vxml('<data name="d" src="quote.xml"/>'
@@ -90,8 +87,6 @@ def test_data_in_the_document_is_run_at_document_initialization():
     call.logs("quote")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: <data> as a child of <form> is not run at form initialization "
-                   "(VoiceXML 2.1 §5, Appendix C initialization: in document order with <var> and <script>)")
 def test_data_in_the_form_is_run_at_form_initialization():
     call = Call({
         "main.vxml": vxml('<form><data name="d" src="quote.xml"/>'

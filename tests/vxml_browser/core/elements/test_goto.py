@@ -1,6 +1,5 @@
 """``<goto>`` (VoiceXML 2.0 §5.3.7): to a form item, a dialog, or a document."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, vxml
 
@@ -110,9 +109,6 @@ def test_goto_with_fetchaudio_plays_queued_prompts_before_fetching():
     call.hears("Leaving.")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: queued prompts are flushed with a Play before every fetch, even "
-                   "without fetchaudio; VoiceXML 2.0 §4.1.8: they play when the interpreter reaches the "
-                   "waiting state, or when a fetch with fetchaudio begins (so they stay bargeable)")
 def test_goto_without_fetchaudio_keeps_prompts_queued_for_the_next_wait():
     call = Call({"main.vxml": vxml('<form><block>Welcome.<goto next="next.vxml"/></block></form>'),
                  "next.vxml": vxml('<form><field name="f"><option>yes</option><prompt>Menu.</prompt></field></form>')})

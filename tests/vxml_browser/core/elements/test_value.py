@@ -42,13 +42,18 @@ def test_value_markup_in_a_string_is_escaped_in_ssml():
     assert "&lt;b&gt;" in prompt.ssml
 
 
-@pytest.mark.xfail(strict=True, reason="bug: <value> formats numbers in Python, not with ECMAScript ToString: "
-                   "1.5e-7 -> '1.5e-07', 0.000001 -> '1e-06', 123456789012345680000 -> "
-                   "'123456789012345667584' (VoiceXML 2.0 §4.1.4; <log expr> gets them right)")
+@pytest.mark.xfail(strict=True, reason="QuickJS 1.19 parses the literal 123456789012345680000 to the "
+                   "neighbouring double 1.2345678901234567e+20 (an engine limitation: V8 and Python read "
+                   "1.2345678901234568e+20); the interpreter's ToString of the value it gets is exact")
+def test_value_of_a_large_number_literal_matches_ecmascript():
+    call = block('<prompt><value expr="123456789012345680000"/></prompt>')
+    call.hears("123456789012345680000")
+
+
 def test_value_of_small_and_large_numbers_matches_ecmascript():
     call = block('<prompt><value expr="1.5e-7"/> <value expr="0.000001"/> '
-                 '<value expr="123456789012345680000"/></prompt>')
-    call.hears("1.5e-7 0.000001 123456789012345680000")
+                 '<value expr="1e21"/> <value expr="Math.pow(2, 70)"/></prompt>')
+    call.hears("1.5e-7 0.000001 1e+21 1.1805916207174113e+21")
 
 
 def test_value_and_log_agree_on_ordinary_numbers():

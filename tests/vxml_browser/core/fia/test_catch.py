@@ -244,9 +244,6 @@ def test_default_hangup_handler_ends_the_call_without_an_error():
     assert call.errors == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: after the caller hangs up, a handler that does not exit lets "
-                   "the FIA wait for input again (a new Collect); §1.5.4: the interpreter must exit when the "
-                   "application tries to enter the waiting state in the final processing state")
 def test_after_a_hangup_entering_a_field_again_ends_the_call():
     call = Call({"main.vxml": vxml(
         '<catch event="connection.disconnect.hangup"><log>hup</log></catch>'

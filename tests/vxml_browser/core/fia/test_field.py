@@ -1,6 +1,5 @@
 """``<field>`` (VoiceXML 2.0 §2.3.1): collect input against its grammars, options and type."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, dtmf, grammar, vxml
 
@@ -103,9 +102,6 @@ def test_a_missing_external_grammar_is_caught_as_error_badfetch():
     call.exits("could not fetch http://test/nosuch.grxml (HTTP 404): no such resource: http://test/nosuch.grxml")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a grammar fetch that fails with an HTTP status throws plain "
-                   "error.badfetch (documents, scripts and data throw error.badfetch.http.404); VoiceXML 2.0 "
-                   "§5.2.6: on a fetch failure the interpreter must use the detailed event type")
 def test_a_missing_external_grammar_is_error_badfetch_http_404():
     call = field('<grammar src="nosuch.grxml"/>')
     call.error("error.badfetch.http.404")
@@ -123,8 +119,6 @@ def test_option_accept_exact_needs_the_whole_phrase():
     call.exits("nomatch")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: <option accept=\"approximate\"> is ignored; the field's (non-"
-                   "existent) accept attribute is read instead (VoiceXML 2.0 §2.3.1.3: option accept)")
 def test_option_accept_approximate_takes_part_of_the_phrase():
     call = field('<option accept="approximate" value="s">sports scores</option>')
     call.say("scores")

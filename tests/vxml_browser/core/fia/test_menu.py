@@ -1,6 +1,5 @@
 """``<menu>`` (VoiceXML 2.0 §2.2): choices by voice or DTMF, and where they lead."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, grammar, vxml
 
@@ -56,8 +55,6 @@ def test_approximate_accept_takes_part_of_the_phrase():
     call.exits("weather")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a <choice>'s own accept attribute is ignored; only the "
-                   "menu's accept is used (VoiceXML 2.0 §2.2.2: choice accept overrides the menu's)")
 def test_approximate_accept_on_one_choice():
     call = menu(choices='<choice next="#sports" accept="approximate">sports scores</choice>'
                 '<choice next="#weather">weather report</choice>')
@@ -117,9 +114,6 @@ def test_enumerate_template_in_a_menu():
     call.hears("Press 1 for sports. Press 2 for news.")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a menu with scope=\"document\" adds no grammars to other dialogs: "
-                   "items.document_entries calls the generator menu_entries without 'yield from' "
-                   "(VoiceXML 2.0 §2.2.1, §3.1.3: its choices are active in the whole document)")
 def test_a_document_scoped_menu_is_active_in_other_dialogs():
     call = Call({"main.vxml": vxml(
         '<menu id="m" scope="document"><choice next="#sports">sports</choice></menu>' + TARGETS +

@@ -118,9 +118,6 @@ def test_universals_property_turns_on_named_universals():
     call.exits("help")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an invalid property value is silently replaced by the default; "
-                   "VoiceXML 2.0 §6.3: a platform that detects an invalid property value should throw "
-                   "error.semantic")
 def test_an_invalid_property_value_is_error_semantic():
     call = Call({"main.vxml": vxml(
         '<form><property name="timeout" value="soon"/><field name="f">' + dtmf("1") + "</field></form>"

@@ -1,7 +1,6 @@
 """Variables and scopes (VoiceXML 2.0 §5.1): session, application, document, dialog, anonymous;
 application.lastresult$ and shadow variables."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, dtmf, grammar, recording, vxml
 
@@ -134,9 +133,6 @@ def test_dialog_variables_reset_when_the_form_is_entered_again():
     call.exits("undefined")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: session variables can be assigned; VoiceXML 2.0 §5.1.2 "
-                   "(scope table): session variables are read-only, declared and set by the interpreter "
-                   "context only")
 def test_session_variables_are_read_only():
     call = Call({"main.vxml": vxml(
         '<form><catch event="error.semantic"><exit expr="\'refused \' + session.connection.local.uri"/></catch>'
@@ -173,9 +169,6 @@ def test_recordutterance_fills_lastresult_recording():
     call.exits("object:24000:1500")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: with recordutterance, the input item's shadow variables "
-                   "name$.recording/recordingsize/recordingduration are not set (only lastresult$ has them); "
-                   "VoiceXML 2.1 §8 adds them to the input item's shadow variables too")
 def test_recordutterance_fills_the_field_shadow_variables():
     call = Call({"main.vxml": vxml(RECORDED.format(
         expr="typeof f$.recording + ':' + f$.recordingsize + ':' + f$.recordingduration"))})

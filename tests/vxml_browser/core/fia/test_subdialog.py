@@ -1,7 +1,6 @@
 """``<subdialog>`` (VoiceXML 2.0 §2.3.4): a dialog in a new execution context, with params,
 namelist, return values or events, and scopes of its own."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, dtmf, vxml
 
@@ -96,9 +95,6 @@ def test_return_event_is_thrown_at_the_subdialog_element():
     call.exits("sub.failed")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a <param> that the subdialog does not declare with <var> is "
-                   "silently dropped; VoiceXML 2.0 §2.3.4: such params must be declared or error.semantic "
-                   "is thrown")
 def test_a_param_the_subdialog_does_not_declare_is_error_semantic():
     call = main('<subdialog name="s" src="sub.vxml"><param name="nosuch" value="1"/></subdialog>',
                 head='<catch event="error.semantic"><exit expr="\'semantic\'"/></catch>')

@@ -98,9 +98,6 @@ def test_a_bad_connecttimeout_is_error_badfetch():
     call.error("error.badfetch")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the grammars of a <transfer> never reach the platform "
-                   "(Transfer.grammars is always empty); VoiceXML 2.0 §2.3.7.2: during a bridge transfer "
-                   "the caller can end it with input matching the transfer's grammars")
 def test_transfer_grammars_reach_the_platform():
     call = transfer('dest="tel:1" type="bridge"', inside=dtmf("9"))
     assert [g.mode for g in call.waiting.grammars] == ["dtmf"]
