@@ -205,6 +205,8 @@ class Acd:
             return
         assert isinstance(target, AgentState)
         old, duration = agent.state, now - agent.since
+        if old is target and old is not AgentState.NOT_READY:
+            return  # 'ready' when ready, 'ring' when ringing: nothing changes
         if target is AgentState.NOT_READY:
             if event is AgentEvent.NO_ANSWER:
                 reason = RONA_REASON

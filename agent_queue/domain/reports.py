@@ -127,8 +127,8 @@ def agent_report(events: Iterable[Event], period: str = "day", utc_offset: int =
                 row["talk"] += d.get("talk", 0.0)
             case "agent_state":
                 state, dur = d.get("from"), d.get("duration", 0.0)
-                if state == d.get("to"):
-                    continue  # a pending request, no time spent
+                if "pending" in d:
+                    continue  # a request kept for the call's end: no time spent
                 if state in BUSY:
                     row["busy"] += dur
                 if state == "WRAP_UP":

@@ -73,3 +73,19 @@ def test_by_hour_splits_rows():
               Event("enter", 1_767_225_600.0 + 3600, "c2", None, "sales")]
     rows = queue_report(events, {}, "hour")
     assert [(r["period"], r["offered"]) for r in rows] == [("2026-01-01 00:00", 1), ("2026-01-01 01:00", 1)]
+
+
+def test_not_ready_reason_changes_keep_their_time():
+    w = World(Q())
+    w.sign_in("ann", "sip:ann", {"sales": 1})  # NOT_READY "signed in"
+    w.tick(30)
+    w.set_not_ready("ann", "lunch")  # NOT_READY -> NOT_READY, 30 s counted
+    w.tick(60)
+    w.set_ready("ann")
+    w.tick(10)
+    w.set_ready("ann")  # no change, no event
+    w.tick(10)
+    w.set_not_ready("ann", "break")
+    [row] = agent_report(w.events, "day")
+    assert (row["not_ready"], row["ready"]) == (90.0, 20.0)
+    assert sum(1 for e in w.events if e.kind == "agent_state" and e.data["from"] == "READY") == 1

@@ -68,10 +68,15 @@ async def test_agent_and_supervisor_consoles(tmp_path, crm):
             await sup.wait_for_function(
                 "document.querySelector('tr[data-agent=\"ann\"] .agent-state').textContent === 'NOT_READY'")
 
+            async with AcdClient(svc.url, TOKEN) as acd:  # the queue table follows live
+                await acd.enqueue("web-2", "sales", "+1")
+                await sup.wait_for_function(
+                    "document.querySelector('tr[data-queue=\"sales\"] .q-waiting').textContent === '1'")
+                await acd.hangup("web-2")
             await sup.goto(f"{svc.url}/reports?kind=queue&period=day")
             row = sup.locator("#report tbody tr", has_text="sales")
             cells = await row.locator("td").all_text_contents()
-            assert cells[1:4] == ["sales", "1", "1"]  # queue, offered, answered
+            assert cells[1:5] == ["sales", "2", "1", "0"]  # queue, offered, answered, abandoned
             assert await sup.locator("svg.chart rect").count() > 3
             await sup.goto(f"{svc.url}/wallboard")
             assert "sales" in await sup.text_content(".tiles")
