@@ -12,7 +12,10 @@ platform when the call is torn down; the first end wins, later ones are ignored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
+import logging
 import os
 import re
 import uuid
@@ -20,10 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import Call, CallEvent, RecordingRow, utcnow
+
+log = logging.getLogger("app_server.calls")
 
 CALL_ID = re.compile(r"^[A-Za-z0-9._@:-]{1,64}$")
 MASK = "***"
@@ -43,11 +50,22 @@ def mask(fields: dict[str, str], sensitive: frozenset[str]) -> dict[str, str]:
 
 
 def ensure_call(s: Session, call_id: str, app: str, caller: str = "") -> Call:
+    """The call's row, created if missing; safe when two writers create it at once."""
     call = s.get(Call, call_id)
     if call is None:
-        call = Call(id=call_id, app=app, caller=caller, end_reason="", outcome="", state={})
-        s.add(call)
-        s.flush()
+        values = {"id": call_id, "app": app, "caller": caller, "started_at": utcnow(), "end_reason": "",
+                  "outcome": "", "state": {}}
+        dialect = s.get_bind().dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else pg_insert
+            s.execute(insert(Call).values(**values).on_conflict_do_nothing(index_elements=["id"]))
+        else:
+            s.add(Call(**values))
+            s.flush()
+        call = s.get(Call, call_id)
+        assert call is not None
+    if app and not call.app:
+        call.app = app
     return call
 
 
@@ -72,13 +90,88 @@ def set_state(s: Session, call_id: str, app: str, state: dict[str, Any]) -> None
     call.state = dict(state)
 
 
+INSERT_EVENTS = text("INSERT INTO call_events (call_id, at, kind, name, detail) "
+                     "VALUES (:call_id, :at, :kind, :name, :detail)")
+
+
+def add_batch(s: Session, batch: list[tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]]) -> None:
+    """Many calls' events in one go: the missing call rows first, then one multi-row insert."""
+    seen: dict[str, tuple[str, str]] = {}
+    for call_id, app, caller, _ in batch:
+        seen.setdefault(call_id, (app, caller))
+    existing = set(s.scalars(select(Call.id).where(Call.id.in_(list(seen)))))
+    for call_id, (app, caller) in seen.items():
+        if call_id not in existing:
+            ensure_call(s, call_id, app, caller)
+    now: Any = utcnow()
+    if s.get_bind().dialect.name == "sqlite":  # the text SQLAlchemy's SQLite DateTime stores
+        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = [{"call_id": call_id, "at": now, "kind": kind, "name": name,
+             "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+            for call_id, _, _, events in batch for kind, name, detail in events]
+    # a plain executemany: the ORM's per-row type processing costs more than the insert
+    s.execute(INSERT_EVENTS, rows)
+    outcomes = {call_id: name for call_id, _, _, events in batch for kind, name, _ in events if kind == "outcome"}
+    for call_id, name in outcomes.items():
+        s.execute(update(Call).where(Call.id == call_id).values(outcome=name))
+
+
+class CallLog:
+    """Write-behind of page and input events: handlers queue them, one writer commits them in
+    batches (one transaction every ``interval_s`` at most), so a page costs no commit of its own.
+    ``flush()`` runs before a call's end is written and before a record is read; recordings and
+    business transactions do not go through here (they commit before the response)."""
+
+    def __init__(self, db: Any, interval_s: float = 0.05) -> None:
+        self.db = db
+        self.interval_s = interval_s
+        self._pending: list[tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]] = []
+        self._wake: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._lock: asyncio.Lock | None = None
+
+    def add(self, call_id: str, app: str, caller: str, events: list[tuple[str, str, dict[str, Any]]]) -> None:
+        if events:
+            self._pending.append((call_id, app, caller, events))
+            if self._wake is not None:
+                self._wake.set()
+
+    async def flush(self) -> None:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self.db.run(add_batch, batch)
+                except Exception:
+                    log.exception("call records: %d events could not be written", sum(len(b[3]) for b in batch))
+
+    async def _writer(self) -> None:
+        assert self._wake is not None
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await asyncio.sleep(self.interval_s)
+            await self.flush()
+
+    def start(self) -> None:
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._writer())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()
+
+
 def end_call(s: Session, call_id: str, reason: str, outcome: str = "") -> bool:
     """Close the call record; False if it had already ended (the first end wins)."""
-    call = s.get(Call, call_id)
-    if call is None:
-        call = Call(id=call_id, app="", caller="", end_reason="", outcome="", state={})
-        s.add(call)
-        s.flush()
+    call = ensure_call(s, call_id, "")
     if call.ended_at is not None:
         return False
     call.ended_at = utcnow()

@@ -75,6 +75,7 @@ class Content:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
+        self._spans: dict[str, tuple[dtime, dtime] | None] | None = None
 
     def prompt(self, key: str) -> PromptText:
         p = self.data.get("prompts", {}).get(key)
@@ -110,7 +111,9 @@ class Content:
         """"open", "holiday" or "night" (closed) at local time ``now``."""
         if now.date().isoformat() in self.holidays:
             return "holiday"
-        span = parse_span(self.hours[DAYS[now.weekday()]])
+        if self._spans is None:
+            self._spans = {d: parse_span(span) for d, span in self.hours.items()}
+        span = self._spans[DAYS[now.weekday()]]
         if span and span[0] <= now.time() < span[1]:
             return "open"
         return "night"
@@ -135,7 +138,8 @@ class ContentStore:
         self._lock = threading.Lock()
         self._cached: Content | None = None
         self._stamp = 0.0
-        self._mtime = -1.0
+        self._mtime = -2.0
+        self._defaults: dict[str, Any] | None = None
 
     def defaults(self) -> dict[str, Any]:
         if not self.path.exists():
@@ -147,12 +151,8 @@ class ContentStore:
             self._cached = None
 
     def _fresh(self) -> bool:
-        if self._cached is None or time.monotonic() - self._stamp > self.ttl_s:
-            return False
-        try:
-            return self.path.stat().st_mtime == self._mtime
-        except FileNotFoundError:
-            return self._mtime == -1.0
+        """Cached and younger than the TTL (after it, ``load`` re-reads the file and the rows)."""
+        return self._cached is not None and time.monotonic() - self._stamp <= self.ttl_s
 
     def load(self) -> Content:
         """The merged content (a DB read when the cache is stale)."""
@@ -164,7 +164,9 @@ class ContentStore:
             mtime = self.path.stat().st_mtime
         except FileNotFoundError:
             mtime = -1.0
-        data = copy.deepcopy(self.defaults())
+        if self._defaults is None or mtime != self._mtime:
+            self._defaults = self.defaults()  # content.toml changed: hot reload
+        data = copy.deepcopy(self._defaults)
         rows = self.db.call(lambda s: [(r.key, r.value) for r in s.scalars(
             select(ContentRow).where(ContentRow.app == self.app).order_by(ContentRow.key))])
         for key, value in rows:

@@ -19,6 +19,7 @@ error is logged with its traceback, recorded in the CDR, and the caller hears th
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
+from jinja2 import TemplateNotFound
 from lxml import etree
 from sqlalchemy import MetaData
 
@@ -47,7 +49,9 @@ SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 APPS = web.AppKey("apps", dict)  # name -> LoadedApp
 SERVICES = web.AppKey("services", dict)  # name -> HttpService
+CALL_LOG = web.AppKey("call_log", cdr.CallLog)
 
+SHARED_ONLY = frozenset({"page", "ivr", "end"})  # shared templates that are not pages
 VXML = "application/voicexml+xml"
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -85,8 +89,12 @@ class CallContext:
         if target.startswith("#") or "://" in target:
             return target
         path = target if target.startswith("/") else f"/apps/{self.app.name}/{target}"
-        query = {"call": self.call_id, **{k: v for k, v in params.items() if v is not None}}
-        return f"{path}?{urlencode(query)}"
+        extra = {k: v for k, v in params.items() if v is not None}
+        return f"{path}?{self._call_query}" + (f"&{urlencode(extra)}" if extra else "")
+
+    @functools.cached_property
+    def _call_query(self) -> str:
+        return urlencode({"call": self.call_id})
 
     def outcome(self, name: str, **detail: Any) -> None:
         """Note a business outcome in the CDR (``purchase.confirmed``, ``case.created`` ...)."""
@@ -201,15 +209,16 @@ async def page_handler(request: web.Request) -> web.Response:
         events.append(("page", page, {}))
         events.append(("error", type(exc).__name__, {"message": str(exc)[:500]}))
         result = ctx.render("apology.vxml.j2")
-    try:
-        await db.run(cdr.add_events, call_id, app.name, events, caller)
-    except Exception:
-        log.exception("call record of call %s could not be written", call_id)
+    root[CALL_LOG].add(call_id, app.name, caller, events)
     return vxml_response(result)
 
 
 def _template_exists(app: LoadedApp, page: str) -> bool:
-    return (app.folder / "templates" / f"{page}.vxml.j2").is_file()
+    try:
+        app.env.get_template(f"{page}.vxml.j2")  # cached; re-checked on the loader's schedule
+    except TemplateNotFound:
+        return False
+    return page not in SHARED_ONLY
 
 
 async def data_handler(request: web.Request) -> web.Response:
@@ -242,6 +251,7 @@ async def end_handler(request: web.Request) -> web.Response:
     post = await request.post() if request.method == "POST" else {}
     fields = {**request.query, **{k: v for k, v in post.items() if isinstance(v, str)}}
     reason = fields.get("end_reason") or fields.get("reason") or "unknown"
+    await request.app[CALL_LOG].flush()
     await request.app[DB].run(cdr.end_call, call_id, reason[:64], fields.get("outcome", "")[:128])
     return vxml_response(END_DOC)
 
@@ -251,6 +261,7 @@ END_DOC = ('<?xml version="1.0" encoding="UTF-8"?>\n<vxml version="2.1" xmlns="h
 
 
 async def record_handler(request: web.Request) -> web.Response:
+    await request.app[CALL_LOG].flush()
     record = await request.app[DB].run(cdr.call_record, request.match_info["call_id"])
     if record is None:
         raise web.HTTPNotFound()
@@ -296,12 +307,15 @@ def create_app(settings: Settings) -> web.Application:
     root[DB] = db
     root[APPS] = apps
     root[SERVICES] = {}
+    root[CALL_LOG] = cdr.CallLog(db)
 
     async def http_client(app: web.Application) -> AsyncIterator[None]:
+        app[CALL_LOG].start()
         async with aiohttp.ClientSession() as session:
             app[SERVICES]["__client__"] = session
             app[SERVICES].update({name: HttpService(name, s, session) for name, s in settings.services.items()})
             yield
+        await app[CALL_LOG].stop()
         db.close()
 
     root.cleanup_ctx.append(http_client)

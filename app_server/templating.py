@@ -4,6 +4,8 @@ the macro library ``ivr.vxml.j2`` and filters that speak money, dates and number
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -58,9 +60,31 @@ def js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+class ReloadingLoader(FileSystemLoader):
+    """A file loader whose templates are checked for changes at most every ``check_s`` seconds
+    (a stat per template per render costs more than the render on some file systems)."""
+
+    def __init__(self, folder: str, check_s: float = 1.0) -> None:
+        super().__init__(folder)
+        self.check_s = check_s
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        last = [time.monotonic()]
+
+        def throttled() -> bool:
+            now = time.monotonic()
+            if now - last[0] < self.check_s:
+                return True
+            last[0] = now
+            return bool(uptodate())
+
+        return source, filename, throttled
+
+
 def make_environment(app_templates: Path | None) -> Environment:
-    loaders = [FileSystemLoader(str(app_templates))] if app_templates else []
-    loaders.append(FileSystemLoader(str(SHARED_TEMPLATES)))
+    loaders = [ReloadingLoader(str(app_templates))] if app_templates else []
+    loaders.append(ReloadingLoader(str(SHARED_TEMPLATES)))
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=True,  # XML escaping of every value (&, <, >, quotes)
