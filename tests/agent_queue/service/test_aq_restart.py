@@ -1,14 +1,36 @@
-"""State comes back from the store after a restart."""
+"""State comes back from the store after a restart (SQLite; PostgreSQL when
+``AQ_POSTGRES_URL`` names an empty scratch database, e.g.
+``postgresql+psycopg://aq@127.0.0.1:55432/acd``)."""
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from aq_service_helpers import TOKEN, settings, start
 
 from agent_queue.client import AcdClient, Bridge
 
 
-async def test_state_survives_a_restart(tmp_path, crm):
-    url = f"sqlite:///{tmp_path / 'acd.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'acd.db'}"
+    url = os.environ.get("AQ_POSTGRES_URL")
+    if not url:
+        pytest.skip("set AQ_POSTGRES_URL to a scratch PostgreSQL database to run this")
+    from sqlalchemy import create_engine
+
+    from agent_queue.store.db import metadata
+
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    return url
+
+
+async def test_state_survives_a_restart(store_url, crm):
+    url = store_url
     svc = await start(settings(url, crm))
     ann, root = await svc.login("ann"), await svc.login("root")
     await ann.agent_ready()
