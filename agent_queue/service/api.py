@@ -315,14 +315,33 @@ def report_rows(request: web.Request) -> tuple[str, list[dict[str, Any]], tuple[
     if period not in PERIODS:
         raise BadRequest(f"period: found {period!r}, expected one of {PERIODS}")
     kind = request.query.get("kind", "queue")
-    since = float(request.query["since"]) if request.query.get("since") else None
-    until = float(request.query["until"]) if request.query.get("until") else None
+    since = _instant(request.query.get("since"), r.settings.utc_offset)
+    until = _instant(request.query.get("until"), r.settings.utc_offset, end_of_day=True)
     events = r.events(since=since, until=until)
     if kind == "agent":
         return kind, agent_report(events, period, r.settings.utc_offset), AGENT_COLUMNS
     if kind != "queue":
         raise BadRequest(f"kind: found {kind!r}, expected queue or agent")
     return kind, queue_report(events, r.acd.queues, period, r.settings.utc_offset), QUEUE_COLUMNS
+
+
+def _instant(value: str | None, utc_offset: int, end_of_day: bool = False) -> float | None:
+    """Epoch seconds, or a local date YYYY-MM-DD (its start; the next day's start for 'until')."""
+    from datetime import UTC, datetime, timedelta
+
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise BadRequest(f"date: found {value!r}, expected YYYY-MM-DD or epoch seconds") from None
+    if end_of_day:
+        day += timedelta(days=1)
+    return (day - timedelta(minutes=utc_offset)).timestamp()
 
 
 @routes.get("/api/reports")

@@ -118,7 +118,7 @@ async def reports(request: web.Request) -> web.Response:
     chart = bar_chart(rows, label, series) if rows else ""
     return render(request, "reports.html.j2", kind=kind, rows=rows, columns=columns, chart=chart,
                   period=request.query.get("period", "day"), periods=PERIODS,
-                  query=request.query_string)
+                  since=request.query.get("since", ""), until=request.query.get("until", ""))
 
 
 @routes.get("/static/console.js")

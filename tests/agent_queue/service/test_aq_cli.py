@@ -50,3 +50,31 @@ hours = {{ mon = ["08:00-18:00"] }}
         proc.terminate()
         proc.wait(10)
         proc.stdout.close()
+
+
+def test_example_settings_load():
+    from pathlib import Path
+
+    import agent_queue
+    from agent_queue.service.config import load_settings
+
+    s = load_settings(Path(agent_queue.__file__).parent / "example.toml")
+    sales = {q.name: q for q in s.queues}["sales"]
+    assert (sales.strategy, sales.max_wait, sales.overflow) == ("longest_idle", 600, "queue:support")
+    assert [r.after for r in sales.time_rules] == [30.0, 90.0]
+    assert sales.schedule is not None and "2026-12-25" in sales.schedule.holidays
+    assert [u.role for u in s.users] == ["admin", "supervisor", "agent"] and s.tokens[0].role == "platform"
+
+
+def test_bad_settings_name_what_was_found(tmp_path):
+    import pytest
+
+    from agent_queue.service.config import load_settings
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[queues]]\nname = "q"\nstrategy = "fastest"\n')
+    with pytest.raises(Exception, match="strategy 'fastest'"):
+        load_settings(bad)
+    bad.write_text('[[users]]\nname = "x"\npassword = "p"\nrole = "boss"\n')
+    with pytest.raises(ValueError, match="role 'boss'"):
+        load_settings(bad)

@@ -249,3 +249,17 @@ async def test_admin_adds_a_user_who_can_sign_in(service: Service):
         async with s.post(f"{service.url}/login", data={"name": "carl", "password": "wrong"},
                           allow_redirects=False) as r:
             assert r.status == 401
+
+
+async def test_report_date_range(service: Service):
+    sue = await service.login("sue")
+    platform = await service.platform()
+    async with platform.post(f"{service.url}/api/calls", json={"call_id": "d1", "queue": "sales"}) as r:
+        assert r.status == 201
+    rows = (await sue.get("/api/reports?since=2000-01-01&until=2000-01-02"))["rows"]
+    assert rows == []
+    rows = (await sue.get("/api/reports?since=2000-01-01"))["rows"]
+    assert [r["offered"] for r in rows if r["queue"] == "sales"] == [1]
+    await sue.get("/api/reports?since=yesterday", status=422)
+    html = await sue.get("/reports?since=2000-01-01&period=year")
+    assert 'value="2000-01-01"' in html and "<svg" in html
