@@ -375,3 +375,80 @@ def test_sign_in_twice_is_refused_without_changing_anything():
     with pytest.raises(InvalidTransition):
         w.sign_in("ann", "sip:other", {"sales": 9})
     assert (w.acd.agents["ann"].contact, w.acd.agents["ann"].skills) == ("sip:ann@pbx", {"sales": 2})
+
+
+def test_hold_time_counts_when_the_call_ends_on_hold():
+    w = World(Q(wrap_up=0))
+    w.agent_up("ann")
+    w.enter("c1", "sales")
+    w.answered("c1", "ann")
+    w.tick(10)
+    w.hold("c1")
+    w.tick(7)
+    out = w.hangup("c1")
+    [done] = [e for e in out if e.kind == "complete"]
+    assert (done.data["talk"], done.data["hold"]) == (17, 7)
+    assert w.state("ann") == "READY"
+
+
+def test_transfer_while_held_ends_the_hold():
+    w = World(Q(wrap_up=0))
+    w.agent_up("ann")
+    w.enter("c1", "sales")
+    w.answered("c1", "ann")
+    w.hold("c1")
+    w.tick(4)
+    out = w.transfer("c1", "sip:billing@pbx", by="ann")
+    [t] = [e for e in out if e.kind == "transfer"]
+    assert (t.data["hold"], t.data["target"], t.data["by"]) == (4, "sip:billing@pbx", "ann")
+    assert w.state("ann") == "READY"
+
+
+def test_ring_all_timeout_puts_every_ringing_agent_rona():
+    w = World(Q(strategy="ring_all", ring_timeout=10))
+    w.agent_up("ann")
+    w.agent_up("bob")
+    w.enter("c1", "sales")
+    out = w.tick(10)
+    assert sorted(e.agent_id for e in out if e.kind == "rona") == ["ann", "bob"]
+    assert w.state("ann") == w.state("bob") == "NOT_READY"
+    assert w.acd.calls["c1"].state == "WAITING"
+
+
+def test_callback_is_kept_through_max_wait_overflow_and_exits_with_its_number():
+    w = World(Q(max_wait=30, overflow="sip:vm"))
+    w.enter("c1", "sales", caller="+1")
+    w.request_callback("c1")
+    out = w.tick(30)
+    [ex] = [e for e in out if e.kind == "exit"]
+    assert (ex.data["reason"], ex.data["callback"]) == ("timeout", "+1")
+
+
+def test_callback_needs_a_waiting_call():
+    w = World(Q())
+    w.agent_up("ann")
+    w.enter("c1", "sales")
+    with pytest.raises(BadRequest, match="callback in state OFFERED"):
+        w.request_callback("c1")
+
+
+def test_rona_while_not_ready_pending_keeps_rona_reason():
+    w = World(Q())
+    w.agent_up("ann")
+    w.enter("c1", "sales")
+    w.set_not_ready("ann", "lunch")
+    w.no_answer("c1", "ann")
+    assert (w.state("ann"), w.acd.agents["ann"].reason) == ("NOT_READY", "RONA")
+
+
+def test_queue_update_and_removal():
+    w = World(Q())
+    w.set_queue(Q(strategy="linear"))
+    assert w.acd.queues["sales"].strategy == "linear"
+    w.enter("c1", "sales")
+    with pytest.raises(BadRequest, match="1 callers are waiting"):
+        w.remove_queue("sales")
+    w.hangup("c1")
+    w.remove_queue("sales")
+    with pytest.raises(NotFound):
+        w.enter("c2", "sales")

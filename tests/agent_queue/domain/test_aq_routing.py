@@ -58,12 +58,15 @@ def test_tier_beats_waiting_time_across_queues():
 
 
 def test_ineligible_head_does_not_block_a_later_eligible_caller():
-    w = World(Q(skills={"sales": 1}, time_rules=(TimeRule(1000, {"sales": 1}),)))
-    w.enter("c1", "sales", tier="special")
-    w.enter("c2", "sales")
-    # a queue whose requirements differ per call would still find c2; here both qualify
-    w.agent_up("a")
-    assert w.offers() == [("c1", "a")]
+    w = World(Q(skills={"sales": 5}, time_rules=(TimeRule(60, {"sales": 1}),)))
+    w.enter("old-normal", "sales")
+    w.tick(60)  # its requirement is now widened to level 1
+    w.enter("new-special", "sales", tier="special")  # first in line, still needs level 5
+    assert [c.id for c in w.acd.waiting["sales"]] == ["new-special", "old-normal"]
+    w.agent_up("junior", {"sales": 1})
+    assert w.offers() == [("old-normal", "junior")]
+    w.agent_up("senior", {"sales": 5})
+    assert w.offers()[-1] == ("new-special", "senior")
 
 
 def test_time_rule_widens_eligible_agents_when_its_timer_fires():
