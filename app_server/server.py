@@ -19,6 +19,8 @@ error is logged with its traceback, recorded in the CDR, and the caller hears th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -41,7 +43,7 @@ from .connectors import BackendError, HttpService
 from .content import Content
 from .db import Database
 from .migrate import upgrade
-from .settings import SAMPLE_APPS, ServiceSettings, Settings
+from .settings import SAMPLE_APPS, ServiceSettings, Settings, load_settings
 
 log = logging.getLogger("app_server")
 
@@ -50,6 +52,8 @@ DB = web.AppKey("db", Database)
 APPS = web.AppKey("apps", dict)  # name -> LoadedApp
 SERVICES = web.AppKey("services", dict)  # name -> HttpService
 CALL_LOG = web.AppKey("call_log", cdr.CallLog)
+FAILURES = web.AppKey("failures", dict)  # call id -> back-end failures so far
+MAX_FAILURES = 3  # then the apology ends the call instead of sending the caller back
 
 SHARED_ONLY = frozenset({"page", "ivr", "end"})  # shared templates that are not pages
 VXML = "application/voicexml+xml"
@@ -208,7 +212,11 @@ async def page_handler(request: web.Request) -> web.Response:
         log.exception("app %s page %s call %s failed", app.name, page, call_id)
         events.append(("page", page, {}))
         events.append(("error", type(exc).__name__, {"message": str(exc)[:500]}))
-        result = ctx.render("apology.vxml.j2")
+        failures = root[FAILURES]
+        failures[call_id] = failures.pop(call_id, 0) + 1
+        while len(failures) > 10_000:  # a bounded memory of recent calls' failures
+            failures.pop(next(iter(failures)))
+        result = ctx.render("apology.vxml.j2", final=failures[call_id] >= MAX_FAILURES)
     root[CALL_LOG].add(call_id, app.name, caller, events)
     return vxml_response(result)
 
@@ -291,6 +299,54 @@ def prepare_database(db: Database, apps: dict[str, LoadedApp]) -> None:
             db.call(app.spec.seed)
 
 
+def reload_config(app: web.Application) -> bool:
+    """Re-read the config file: HTTP back ends and the admin password hash change in place
+    (templates and content reload by themselves; new app folders need a restart)."""
+    settings = app[SETTINGS]
+    assert settings.config_path is not None
+    try:
+        fresh = load_settings(settings.config_path)
+    except (OSError, ValueError) as exc:
+        log.error("config %s not reloaded: %s", settings.config_path, exc)
+        return False
+    services = app[SERVICES]
+    session = services["__client__"]
+    for name in [n for n in services if n != "__client__" and n not in fresh.services]:
+        del services[name]
+    services.update({name: HttpService(name, s, session) for name, s in fresh.services.items()})
+    from .admin import ADMIN
+
+    app[ADMIN].password_hash = fresh.admin_password_hash
+    log.info("config %s reloaded", settings.config_path)
+    return True
+
+
+async def config_watcher(app: web.Application, interval_s: float = 2.0) -> AsyncIterator[None]:
+    path = app[SETTINGS].config_path
+    assert path is not None
+
+    def mtime() -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return -1.0
+
+    async def watch() -> None:
+        seen = mtime()
+        while True:
+            await asyncio.sleep(interval_s)
+            now = mtime()
+            if now != seen:
+                seen = now
+                reload_config(app)
+
+    task = asyncio.get_running_loop().create_task(watch())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 def create_app(settings: Settings) -> web.Application:
     """The application server: loads the apps, migrates and seeds the database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -308,6 +364,7 @@ def create_app(settings: Settings) -> web.Application:
     root[APPS] = apps
     root[SERVICES] = {}
     root[CALL_LOG] = cdr.CallLog(db)
+    root[FAILURES] = {}
 
     async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[CALL_LOG].start()
@@ -319,6 +376,8 @@ def create_app(settings: Settings) -> web.Application:
         db.close()
 
     root.cleanup_ctx.append(http_client)
+    if settings.config_path is not None:
+        root.cleanup_ctx.append(config_watcher)
     root.router.add_get("/", index_handler)
     for name, app in apps.items():
         for sub in ("grammars", "prompts"):

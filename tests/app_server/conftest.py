@@ -116,3 +116,9 @@ def spoken(caller: ScriptedCaller) -> str:
 @pytest.fixture
 def heard() -> Any:
     return spoken
+
+
+@pytest.fixture
+def run_server() -> Any:
+    """``async with run_server(settings, clock) as platform``: a server with settings of one's own."""
+    return running

@@ -51,9 +51,9 @@ def test_template_renders_and_parses(loaded: dict, app_name: str, template: str,
         assert "call=c-42" in body or "<exit/>" in body or "root" not in body
 
 
-@pytest.mark.parametrize("shared", ["root.vxml.j2", "apology.vxml.j2", "end.vxml.j2"])
-def test_shared_pages_parse(loaded: dict, shared: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("shared", "values"), [("root.vxml.j2", {}), ("apology.vxml.j2", {}), ("apology.vxml.j2", {"final": True}), ("end.vxml.j2", {})])
+def test_shared_pages_parse(loaded: dict, shared: str, values: dict, tmp_path: Path) -> None:
     app, db = loaded["fund_hotline"]
     ctx = offline_context(app, Settings(data_dir=tmp_path), db, call_id="c-42")
-    body = ctx.render(shared, end_url="/calls/c-42/end").body
+    body = ctx.render(shared, end_url="/calls/c-42/end", **values).body
     parse_document(body.encode(), f"http://127.0.0.1/{shared}")

@@ -123,6 +123,7 @@ class Leg:
     bridged: int | None = None
     disconnected: bool = False
     last_info: str = ""
+    dialog: dict[str, str] = field(default_factory=dict)  # From/To with tags, as sent
 
 
 class Engine:
@@ -518,7 +519,11 @@ class Engine:
         state = info.state
         pj = self.pj
         if state == pj.PJSIP_INV_STATE_CONFIRMED:
-            leg.sink("confirmed", None)
+            # the dialog as a supervisor needs it to end the call if this process dies
+            leg.sink("confirmed", {"call_id": info.callIdString,
+                                   "local": leg.dialog.get("local", info.localUri),
+                                   "remote": leg.dialog.get("remote", info.remoteUri),
+                                   "contact": info.remoteContact})
         elif state == pj.PJSIP_INV_STATE_EARLY:
             leg.sink("early", info.lastStatusCode)
         elif state == pj.PJSIP_INV_STATE_DISCONNECTED:
@@ -568,6 +573,9 @@ class Engine:
             return
         try:
             body = prm.e.body.tsxState
+            if body.type == self.pj.PJSIP_EVENT_TX_MSG and leg.inbound and not leg.dialog:
+                self._note_dialog(leg, body.src.tdata.wholeMsg)
+                return
             if body.type != self.pj.PJSIP_EVENT_RX_MSG:
                 return
             msg = body.src.rdata.wholeMsg
@@ -586,6 +594,15 @@ class Engine:
         digit = info_digit(ctype, message_body(msg))
         if digit:
             self.on_dtmf(call, digit, "info")
+
+    def _note_dialog(self, leg: Leg, msg: str) -> None:
+        """Our 200 OK to the INVITE carries both tags: keep From/To for a supervisor's BYE."""
+        if not msg.startswith("SIP/2.0 200"):
+            return
+        headers = parse_headers(msg)
+        if "INVITE" not in (headers.get("cseq") or [""])[0]:
+            return
+        leg.dialog = {"local": (headers.get("to") or [""])[0], "remote": (headers.get("from") or [""])[0]}
 
     def on_transfer_status(self, call: Any, code: int, final: bool) -> None:
         leg = self.legs.get(call.key)

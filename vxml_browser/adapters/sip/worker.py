@@ -42,7 +42,7 @@ def _user(uri: str) -> str:
 
 class Worker:
     def __init__(self, config: SipConfig, *, index: int = 0, port: int | None = None,
-                 rtp_port: int | None = None) -> None:
+                 rtp_port: int | None = None, report_dialogs: bool = False) -> None:
         self.config = config
         self.index = index
         self.port = port or config.port
@@ -57,6 +57,8 @@ class Worker:
         self.stopped = asyncio.Event()
         self.records_session: aiohttp.ClientSession | None = None
         self.completed = 0
+        # a pool's worker tells its supervisor about each dialog on stdout (pool.py)
+        self.report_dialogs = report_dialogs
 
     # -- engine thread entry points --------------------------------------------------------------
     def _incoming(self, key: int, details: dict[str, Any]) -> Any:
@@ -74,6 +76,8 @@ class Worker:
         call = self.calls.get(key)
         if call is not None:
             call.on_event(kind, arg)
+            if kind == "confirmed" and self.report_dialogs:
+                print(json.dumps({"event": "dialog", "key": key, **arg}), flush=True)
 
     def new_call(self, key: int, details: dict[str, Any]) -> None:
         assert self.engine is not None
@@ -116,6 +120,8 @@ class Worker:
             record.end = time.time()
             self.calls.pop(call.key, None)
             self.completed += 1
+            if self.report_dialogs:
+                print(json.dumps({"event": "ended", "key": call.key}), flush=True)
             await self.post_record(record)
 
     async def post_record(self, record: CallRecord) -> None:
@@ -167,5 +173,6 @@ def run_worker(config: SipConfig, index: int = 0, port: int | None = None,
         sys.path.insert(0, config.pjsua2_path)
     logging.basicConfig(level=os.environ.get("VXML_LOG", "INFO"),
                         format=f"%(asctime)s worker {index} %(levelname)s %(name)s: %(message)s")
-    asyncio.run(Worker(config, index=index, port=port, rtp_port=rtp_port).run())
+    asyncio.run(Worker(config, index=index, port=port, rtp_port=rtp_port,
+                       report_dialogs=port is not None).run())
     return 0
