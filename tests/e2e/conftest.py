@@ -62,7 +62,7 @@ app = "{app.base}/ivr/main.vxml"
 workers = {workers}
 worker_base_port = {free_port()}
 rtp_port = {rtp_base()}
-synthesizer = "tests.e2e.espeak_synth:EspeakSynthesizer"
+synthesizer = "espeak"
 call_records_url = "{app.base}/records"
 media_cache = "{os.path.join(tmp, 'media')}"
 

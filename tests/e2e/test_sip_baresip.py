@@ -13,11 +13,12 @@ import time
 import numpy as np
 import pytest
 
+from vxml_browser.adapters.speech_plugins.espeak import EspeakSynthesizer
+
 from .app import AppServer
 from .audio_check import heard_matches
 from .baresip import Baresip
 from .conftest import Platform, needs_espeak, needs_pjsua2, wait_for
-from .espeak_synth import EspeakSynthesizer
 from .test_sip_ivr import WELCOME
 
 pytestmark = [needs_pjsua2, needs_espeak,

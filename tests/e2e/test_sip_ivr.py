@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from vxml_browser.adapters.media import read_wav, tone, wav_bytes
+from vxml_browser.adapters.speech_plugins.espeak import EspeakSynthesizer
 
 from .app import AppServer
 from .audio_check import best_match, envelope, heard_matches
 from .conftest import Platform, call, needs_espeak, needs_pjsua2, wait_for
-from .espeak_synth import EspeakSynthesizer
 
 pytestmark = [needs_pjsua2, needs_espeak]
 

@@ -10,7 +10,8 @@
     clock_rate = 8000                # the conference bridge rate (16000 for wideband G.722)
     codecs = ["PCMU/8000", "PCMA/8000", "G722/16000"]
     call_records_url = ""            # POST a JSON call record here when a call ends
-    synthesizer = ""                 # "module:Class" or a vxml_browser.synthesizers entry point
+    synthesizer = ""                 # a speech plugin name ("espeak") or "module:Class"; default:
+                                     # the [speech] table's choice per language (plugins.py)
     media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
     pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
     kamailio = "kamailio"            # the Kamailio binary (pool only)
@@ -45,6 +46,7 @@ class SipConfig:
     kamailio: str = "kamailio"
     poll_ms: int = 10
     log_level: int = 0
+    speech: dict[str, Any] = field(default_factory=dict)  # the file's top-level [speech] table
 
     def app_for(self, user: str) -> str:
         """The app URL for a called user (DID), or the default app."""
@@ -63,7 +65,9 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
     if path:
         with open(path, "rb") as f:
             data = tomllib.load(f)
-        section = dict(data.get("sip", data))
+        section = dict(data.get("sip", {}))
+        if "speech" in data:
+            section["speech"] = data["speech"]
         if "listen" in section:
             section["host"], section["port"] = parse_hostport(section.pop("listen"))
         if "codecs" in section:

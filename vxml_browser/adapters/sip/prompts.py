@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -16,21 +17,21 @@ from ..media import Clip, MediaCache
 log = logging.getLogger(__name__)
 
 
-def load_synthesizer(spec: str | None) -> Any:
-    """A ``Synthesizer`` from ``module:Class`` (or the ``vxml_browser.synthesizers`` entry point
-    named ``spec``); ``None`` when no spec is given and no plugin is installed."""
-    from importlib.metadata import entry_points
-
+def load_synthesizers(spec: str | None, speech: dict[str, Any] | None = None) -> Callable[[str], Any]:
+    """The synthesizer for a language: ``spec`` "module:Class" (one object for every language),
+    else the speech plugins (``adapters/plugins.py``) from the config's ``[speech]`` table, whose
+    default is espeak-ng; ``spec`` alone may name a plugin ("espeak", "http")."""
     if spec and ":" in spec:
         module, _, name = spec.partition(":")
-        return getattr(importlib.import_module(module), name)()
-    plugins = list(entry_points(group="vxml_browser.synthesizers"))
-    for ep in plugins:
-        if spec is None or ep.name == spec:
-            return ep.load()()
+        synth = getattr(importlib.import_module(module), name)()
+        return lambda lang: synth
+    from ..plugins import SpeechPlugins
+
+    table = dict(speech or {})
     if spec:
-        raise ValueError(f"no synthesizer named {spec!r}")
-    return None
+        table["tts"] = {**table.get("tts", {}), "plugin": spec}
+    plugins = SpeechPlugins(table)
+    return plugins.synthesizer
 
 
 def _speak(text: str, lang: str) -> str:
@@ -41,18 +42,23 @@ def _speak(text: str, lang: str) -> str:
 class PromptRenderer:
     """Turns a ``Prompt`` into one ``Clip`` (its text and audio parts in order)."""
 
-    def __init__(self, cache: MediaCache, synthesizer: Any = None) -> None:
+    def __init__(self, cache: MediaCache, synthesizer_for: Callable[[str], Any] | None = None) -> None:
         self.cache = cache
-        self.synthesizer = synthesizer
+        self.synthesizer_for = synthesizer_for
 
     async def speech(self, ssml: str, lang: str) -> Clip | None:
-        if self.synthesizer is None:
+        if self.synthesizer_for is None:
             return None
         key = self.cache.key("tts", lang, ssml)
         clip = self.cache.lookup(key)
         if clip is None:
-            audio = await asyncio.to_thread(self.synthesizer.synthesize, ssml, lang=lang,
-                                            sample_rate=self.cache.rate)
+            try:
+                synth = self.synthesizer_for(lang)
+                audio = await asyncio.to_thread(synth.synthesize, ssml, lang=lang,
+                                                sample_rate=self.cache.rate)
+            except Exception as exc:  # a plugin failure costs the prompt, not the call
+                log.warning("cannot synthesize %r: %s", ssml[:80], exc)
+                return None
             import numpy as np
 
             clip = self.cache.store(key, np.frombuffer(audio.pcm, dtype="<i2"), audio.sample_rate)

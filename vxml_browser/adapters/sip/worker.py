@@ -30,7 +30,7 @@ from ..media import MediaCache
 from .call import CallRecord, SipCall, connection_vars
 from .config import SipConfig
 from .engine import Engine, EngineConfig
-from .prompts import PromptRenderer, load_synthesizer
+from .prompts import PromptRenderer, load_synthesizers
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class Worker:
         self.documents = DocumentCache()
         self.http_cache = HttpCache()
         self.media = MediaCache(config.media_cache or None, config.clock_rate)
-        self.renderer = PromptRenderer(self.media, load_synthesizer(config.synthesizer or None))
+        self.renderer = PromptRenderer(self.media, load_synthesizers(config.synthesizer or None, config.speech))
         self.engine: Engine | None = None
         self.stopped = asyncio.Event()
         self.records_session: aiohttp.ClientSession | None = None
