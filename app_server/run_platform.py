@@ -1,6 +1,6 @@
 """``python -m app_server.run_platform [APP] [--port P] [--input FILE]``: ``make run``.
 
-Starts the application server on 127.0.0.1 with the sample apps, then places one interactive
+Starts the application server (on 127.0.0.1 unless --host says otherwise) with the sample apps, then places one interactive
 console call to APP (default ``fund_hotline``): prompts are printed, you answer at the ``>``
 prompt with caller lines (``dtmf 1``, ``say yes``, ``silence``, ``hangup``). The admin pages
 stay up at http://127.0.0.1:PORT/admin/ until you end the call (Ctrl-D hangs up)."""
@@ -22,7 +22,7 @@ from vxml_browser.adapters.http import HttpFetcher
 from vxml_browser.adapters.runner import run_session
 
 from .security import hash_password
-from .server import APPS, create_app
+from .server import APPS, STATIC_APPS, create_app
 from .settings import load_settings
 
 
@@ -44,7 +44,7 @@ class InteractiveCaller(PrintingCaller):
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    overrides: dict[str, Any] = {"host": "127.0.0.1", "port": args.port}
+    overrides: dict[str, Any] = {"host": args.host, "port": args.port}
     settings = load_settings(args.config, **overrides)
     if not settings.admin_password_hash:
         # a local demo: admin / admin, said out loud so nobody deploys it by accident
@@ -52,19 +52,26 @@ async def main_async(args: argparse.Namespace) -> int:
         print(f"admin: http://127.0.0.1:{settings.port}/admin/ "
               "(user admin, password admin: set [admin] password_hash)")
     app = create_app(settings)
-    if args.app not in app[APPS]:
-        print(f"no app {args.app!r}; apps: {', '.join(sorted(app[APPS]))}", file=sys.stderr)
+    static = app[STATIC_APPS]
+    if args.app not in app[APPS] and args.app not in static:
+        print(f"no app {args.app!r}; apps: {', '.join(sorted([*app[APPS], *static]))}", file=sys.stderr)
         return 2
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     call_id = uuid.uuid4().hex
     url = f"http://{settings.host}:{settings.port}/apps/{args.app}/?call={call_id}"
+    if args.app in static:  # plain VoiceXML: its main (or index) document
+        entry = next((n for n in ("main.vxml", "index.vxml") if (static[args.app] / n).exists()),
+                     sorted(p.name for p in static[args.app].glob("*.vxml"))[0])
+        url = f"http://{settings.host}:{settings.port}/apps/{args.app}/{entry}"
     print(f"calling {url}\n(answer with: dtmf DIGITS | say WORDS | silence | hangup)")
     script = open(args.input).read().splitlines() if args.input else None
     try:
         async with HttpFetcher() as fetcher:
             await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600)
+        if args.app in static:
+            return 0
         async with aiohttp.ClientSession() as client:  # the platform's end, as a SIP side sends it
             await client.post(f"http://{settings.host}:{settings.port}/calls/{call_id}/end",
                               data={"reason": "hangup"})
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app_server.run_platform", description=__doc__.splitlines()[0])
     parser.add_argument("app", nargs="?", default="fund_hotline", help="the app to call (default fund_hotline)")
     parser.add_argument("--config", help="app server TOML settings")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--input", help="caller lines from a file instead of the keyboard")
     args = parser.parse_args(argv)

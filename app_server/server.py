@@ -7,7 +7,8 @@ Routes (``call`` is the call id, see ``calls.py``):
   and fsync'd, then given a ``recordings`` row, before the handler runs and the 200 goes out.
 - ``GET /apps/NAME/root?call=ID``: the app's application root document (hang-up catch).
 - ``GET|POST /apps/NAME/data/DATA``: ``<data>`` endpoints (XML).
-- ``/apps/NAME/grammars/...``, ``/apps/NAME/prompts/...``: the app's files;
+- ``/apps/NAME/grammars/...``, ``/apps/NAME/prompts/...``: the app's files; a folder of
+  plain ``*.vxml`` files without ``app.py`` (sample_apps/demo) is served as it is at /apps/NAME/;
   ``/media/NAME/...``: prompt audio uploaded through the admin.
 - ``POST /calls/ID/end``: the end of a call (the app's hang-up catch, the platform);
   ``GET /calls/ID``: the call record as JSON.
@@ -23,6 +24,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import mimetypes
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -32,7 +34,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-from aiohttp import web
+from aiohttp import web, web_fileresponse
 from jinja2 import TemplateNotFound
 from lxml import etree
 from sqlalchemy import MetaData
@@ -47,11 +49,19 @@ from .settings import SAMPLE_APPS, ServiceSettings, Settings, load_settings
 
 log = logging.getLogger("app_server")
 
+# what static files are (plain VoiceXML apps, grammars, prompts), for the Content-Type
+for _type, _ext in (("application/voicexml+xml", ".vxml"), ("application/srgs+xml", ".grxml"),
+                    ("application/srgs", ".gram")):
+    mimetypes.add_type(_type, _ext)
+    # aiohttp's file responses keep a table of their own
+    getattr(web_fileresponse, "CONTENT_TYPES", mimetypes).add_type(_type, _ext)
+
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 APPS = web.AppKey("apps", dict)  # name -> LoadedApp
 SERVICES = web.AppKey("services", dict)  # name -> HttpService
 CALL_LOG = web.AppKey("call_log", cdr.CallLog)
+STATIC_APPS = web.AppKey("static_apps", dict)  # name -> folder of plain VoiceXML files
 FAILURES = web.AppKey("failures", dict)  # call id -> back-end failures so far
 MAX_FAILURES = 3  # then the apology ends the call instead of sending the caller back
 
@@ -288,6 +298,16 @@ def app_folders(settings: Settings) -> list[Path]:
     return discover([*folders, *settings.app_dirs])
 
 
+def static_app_folders(settings: Settings) -> list[Path]:
+    """Folders of plain VoiceXML files (no ``app.py``), served as they are at /apps/NAME/."""
+    roots = [SAMPLE_APPS] if settings.sample_apps else []
+    found = []
+    for root in [*roots, *settings.app_dirs]:
+        candidates = [root] if any(root.glob("*.vxml")) else (sorted(root.iterdir()) if root.is_dir() else [])
+        found.extend(f for f in candidates if f.is_dir() and not (f / "app.py").exists() and any(f.glob("*.vxml")))
+    return found
+
+
 def prepare_database(db: Database, apps: dict[str, LoadedApp]) -> None:
     """Platform tables through Alembic; each app's tables created when missing, then seeded."""
     upgrade(db.engine)
@@ -365,6 +385,7 @@ def create_app(settings: Settings) -> web.Application:
     root[SERVICES] = {}
     root[CALL_LOG] = cdr.CallLog(db)
     root[FAILURES] = {}
+    root[STATIC_APPS] = {}
 
     async def http_client(app: web.Application) -> AsyncIterator[None]:
         app[CALL_LOG].start()
@@ -388,6 +409,10 @@ def create_app(settings: Settings) -> web.Application:
         root.router.add_static(f"/media/{name}", media)
         for method, path, fn in app.spec.extra_routes:
             root.router.add_route(method, f"/apps/{name}/{path.lstrip('/')}", fn)
+    for folder in static_app_folders(settings):
+        if folder.name not in apps:
+            root.router.add_static(f"/apps/{folder.name}", folder)
+            root[STATIC_APPS][folder.name] = folder
     root.router.add_route("*", "/apps/{app}/data/{name}", data_handler)
     root.router.add_route("*", r"/apps/{app}/", page_handler)
     root.router.add_route("*", r"/apps/{app}/{page:[A-Za-z0-9_-]+}", page_handler)

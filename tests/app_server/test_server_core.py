@@ -200,3 +200,23 @@ async def test_a_page_that_does_not_exist_is_404(platform) -> None:
             assert resp.status == 400
         async with client.get(platform.url("/apps/fund_hotline/")) as resp:  # no id: one is minted
             assert resp.status == 200 and "call=" in await resp.text()
+
+
+async def test_a_folder_of_plain_voicexml_is_served_as_it_is(tmp_path, clock, run_server, heard) -> None:
+    folder = tmp_path / "apps" / "static_one"
+    folder.mkdir(parents=True)
+    (folder / "main.vxml").write_text('<?xml version="1.0"?>\n<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">'
+                                      "<form><block><prompt>Static hello.</prompt></block></form></vxml>\n")
+    settings = load_settings(write_config(tmp_path, "http://127.0.0.1:9/")).with_(clock=clock)
+    async with run_server(settings, clock) as platform:
+        async with aiohttp.ClientSession() as client:
+            async with client.get(platform.url("/apps/static_one/main.vxml")) as resp:
+                assert resp.status == 200 and resp.content_type == "application/voicexml+xml"
+        from vxml_browser.adapters.caller import ScriptedCaller
+        from vxml_browser.adapters.http import HttpFetcher
+        from vxml_browser.adapters.runner import run_session
+
+        caller = ScriptedCaller([])
+        async with HttpFetcher() as fetcher:
+            await run_session(platform.url("/apps/static_one/main.vxml"), caller, fetcher=fetcher, timeout_s=10)
+        assert heard(caller) == "Static hello."
