@@ -123,3 +123,20 @@ def test_an_invalid_property_value_is_error_semantic():
         '<form><property name="timeout" value="soon"/><field name="f">' + dtmf("1") + "</field></form>"
     )})
     call.error("error.semantic")
+
+
+def test_fetch_properties_reach_script_grammar_and_data_fetches():
+    call = Call({
+        "main.vxml": vxml(
+            '<property name="scriptmaxage" value="5"/><property name="grammarmaxstale" value="7"/>'
+            '<property name="datafetchhint" value="prefetch"/><script src="a.js"/>'
+            '<form><field name="f"><grammar src="g.grxml"/></field>'
+            '<block><data name="d" src="d.xml"/></block></form>'),
+        "a.js": "var q = 1;",
+        "g.grxml": '<grammar mode="dtmf" version="1.0" root="r" xmlns="http://www.w3.org/2001/06/grammar">'
+                   '<rule id="r">1</rule></grammar>',
+        "d.xml": "<a/>",
+    })
+    call.press("1")
+    attrs = {r.kind: r.attrs for r in call.requests}
+    assert (attrs["script"].maxage, attrs["grammar"].maxstale, attrs["data"].hint) == (5, 7, "prefetch")
