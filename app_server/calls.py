@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -90,8 +90,12 @@ def set_state(s: Session, call_id: str, app: str, state: dict[str, Any]) -> None
     call.state = dict(state)
 
 
-INSERT_EVENTS = text("INSERT INTO call_events (call_id, at, kind, name, detail) "
-                     "VALUES (:call_id, :at, :kind, :name, :detail)")
+INSERT_EVENTS = {  # by DB-API parameter style; sent to the driver's executemany as it is
+    "named": "INSERT INTO call_events (call_id, at, kind, name, detail) "
+             "VALUES (:call_id, :at, :kind, :name, :detail)",
+    "pyformat": "INSERT INTO call_events (call_id, at, kind, name, detail) "
+                "VALUES (%(call_id)s, %(at)s, %(kind)s, %(name)s, %(detail)s)",
+}
 
 
 def add_batch(s: Session, batch: list[tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]]) -> None:
@@ -109,8 +113,10 @@ def add_batch(s: Session, batch: list[tuple[str, str, str, list[tuple[str, str, 
     rows = [{"call_id": call_id, "at": now, "kind": kind, "name": name,
              "detail": json.dumps(detail, ensure_ascii=False, default=str)}
             for call_id, _, _, events in batch for kind, name, detail in events]
-    # a plain executemany: the ORM's per-row type processing costs more than the insert
-    s.execute(INSERT_EVENTS, rows)
+    # the driver's own executemany: SQLAlchemy's per-row processing costs more than the insert
+    dialect = s.get_bind().dialect
+    style = "named" if dialect.name == "sqlite" else "pyformat"  # sqlite3 takes :name with a dict
+    s.connection().exec_driver_sql(INSERT_EVENTS[style], rows)
     outcomes = {call_id: name for call_id, _, _, events in batch for kind, name, _ in events if kind == "outcome"}
     for call_id, name in outcomes.items():
         s.execute(update(Call).where(Call.id == call_id).values(outcome=name))

@@ -3,6 +3,7 @@ a fresh data folder and database per test, and a pinned clock (Tuesday 10:00, op
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -66,7 +67,25 @@ class Platform:
         return aiohttp.ClientSession()
 
 
+# Set APP_SERVER_POSTGRES_URL (postgresql+psycopg://...) to run the server tests on PostgreSQL:
+# each test starts from an empty public schema.
+POSTGRES_URL = os.environ.get("APP_SERVER_POSTGRES_URL", "")
+
+
+def fresh_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def make_settings(tmp_path: Path, clock: Clock, **overrides: Any) -> Settings:
+    if POSTGRES_URL and "database_url" not in overrides:
+        fresh_postgres(POSTGRES_URL)
+        overrides["database_url"] = POSTGRES_URL
     return Settings(data_dir=tmp_path / "data", clock=clock, **overrides)
 
 
