@@ -120,3 +120,20 @@ def test_the_roots_own_application_attribute_is_not_followed():
                  "root.vxml": vxml("<form><block/></form>", application="leaf1.vxml")}, start="leaf1.vxml")
     call.exits("ok")
     assert call.fetched == ["http://test/leaf1.vxml", "http://test/root.vxml"]
+
+
+def test_root_to_leaf_keeps_the_application_variables():
+    root = vxml('<var name="visits" expr="0"/><form><block><assign name="visits" expr="4"/>'
+                '<goto next="leaf1.vxml"/></block></form>')
+    call = Call({"root.vxml": root,
+                 "leaf1.vxml": leaf("<form><block><exit expr=\"visits\"/></block></form>")}, start="root.vxml")
+    call.exits(4)
+    assert call.fetched == ["http://test/root.vxml", "http://test/leaf1.vxml"]
+
+
+def test_a_leaf_of_another_root_starts_a_new_application():
+    other_root = vxml('<var name="visits" expr="100"/><form><block/></form>')
+    other_leaf = vxml("<form><block><exit expr=\"visits\"/></block></form>", application="root2.vxml")
+    call = app('<form><block><assign name="visits" expr="5"/><goto next="leaf3.vxml"/></block></form>',
+               **{"root2.vxml": other_root, "leaf3.vxml": other_leaf})
+    call.exits(100)
