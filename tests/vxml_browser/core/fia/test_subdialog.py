@@ -132,3 +132,15 @@ def test_a_subdialog_may_call_a_subdialog():
         '<form id="two"><block><var name="v" expr="10"/><return namelist="v"/></block></form>'
     )})
     call.exits(11)
+
+
+def test_namelist_with_method_post():
+    call = main(f'<var name="acct" expr="\'77\'"/><subdialog name="s" src="sub.vxml" namelist="acct" method="post">'
+                f"{PARAMS}</subdialog>")
+    request = call.requests[-1]
+    assert (request.method, request.params, request.uri) == ("POST", (("acct", "77"),), "http://test/sub.vxml")
+
+
+def test_caller_prompts_queued_before_the_subdialog_play_with_its_first_prompt():
+    call = main(f'<block>Hold on.</block><subdialog name="s" src="sub.vxml">{PARAMS}</subdialog>')
+    assert [p.text for p in call.collect().prompts] == ["Hold on.", "Pick one."]
