@@ -1,6 +1,8 @@
 """Application root documents (VoiceXML 2.0 §1.5.2, §5.1.2): root variables, catches, links and
 properties are active in its leaves; the application scope lives while the application does."""
 
+import pytest
+
 from vxml_browser.testing.call import Call, dtmf, grammar, vxml
 
 ROOT = vxml(
@@ -137,3 +139,53 @@ def test_a_leaf_of_another_root_starts_a_new_application():
     call = app('<form><block><assign name="visits" expr="5"/><goto next="leaf3.vxml"/></block></form>',
                **{"root2.vxml": other_root, "leaf3.vxml": other_leaf})
     call.exits(100)
+
+
+NESTED_ROOT = vxml(
+    '<link next="menu.vxml">' + grammar("main menu") + "</link>"
+    '<catch event="app.go"><goto next="menu.vxml"/></catch>'
+    '<catch event="app.play"><prompt><audio src="sorry.wav"/></prompt><exit/></catch>'
+    "<form><block/></form>"
+)
+NESTED = {
+    "app/root.vxml": NESTED_ROOT,
+    "app/menu.vxml": vxml("<form><block><exit expr=\"'menu'\"/></block></form>"),
+    "app/sub/leaf.vxml": vxml('<form><field name="f">' + dtmf("1", "2") +
+                              '<filled><if cond="f == \'1\'"><throw event="app.go"/>'
+                              '<else/><throw event="app.play"/></if></filled></field></form>',
+                              application="../root.vxml"),
+}
+URI_BUG = pytest.mark.xfail(strict=True, reason=(
+    "bug: relative URIs in the application root's links and catches resolve against the leaf document "
+    "(http://test/app/sub/menu.vxml) instead of the root that holds them (RFC 3986 §5.1; VoiceXML 2.0 "
+    "§1.5.1: a document's URIs resolve against its own base)"))
+
+
+@URI_BUG
+def test_a_root_link_resolves_its_uri_against_the_root():
+    call = Call(NESTED, start="app/sub/leaf.vxml")
+    call.say("main menu")
+    call.exits("menu")
+
+
+@URI_BUG
+def test_a_root_catch_resolves_its_uris_against_the_root():
+    call = Call(NESTED, start="app/sub/leaf.vxml")
+    call.press("1")
+    call.exits("menu")
+
+
+@URI_BUG
+def test_root_catch_audio_resolves_against_the_root():
+    call = Call(NESTED, start="app/sub/leaf.vxml")
+    call.press("2")
+    assert call.heard[-1].prompt.parts[0].src == "http://test/app/sorry.wav"
+
+
+def test_a_leaf_link_resolves_against_the_leaf():
+    call = Call({**NESTED, "app/sub/menu.vxml": vxml("<form><block><exit expr=\"'sub menu'\"/></block></form>"),
+                 "app/sub/leaf.vxml": vxml('<link next="menu.vxml">' + grammar("main menu") + "</link>"
+                                           '<form><field name="f">' + dtmf("1") + "</field></form>",
+                                           application="../root.vxml")}, start="app/sub/leaf.vxml")
+    call.say("main menu")
+    call.exits("sub menu")
