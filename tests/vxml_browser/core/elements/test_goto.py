@@ -1,6 +1,5 @@
 """``<goto>`` (VoiceXML 2.0 §5.3.7): to a form item, a dialog, or a document."""
 
-
 import pytest
 
 from vxml_browser.testing.call import Call, vxml
