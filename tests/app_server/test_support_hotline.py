@@ -68,3 +68,17 @@ async def test_hang_up_while_recording_opens_no_case(platform, heard) -> None:
     assert platform.db.call(lambda s: len(s.scalars(select(Case)).all())) == before
     record = await platform.record("rep-hangup")
     assert record["end_reason"] == "hangup" and record["path"] == ["index", "main", "report"]
+
+
+async def test_a_failing_database_gives_an_apology(platform, heard, caplog) -> None:
+    from sqlalchemy import text
+
+    platform.db.call(lambda s: s.execute(text("ALTER TABLE support_cases RENAME TO support_cases_gone")))
+    caller = await platform.call("support_hotline", ["dtmf 2", "dtmf 240117", "hangup"], "db-down")
+    text_heard = heard(caller)
+    assert "We are sorry, this service is not available at the moment." in text_heard
+    assert "To report a new problem, press 1." in text_heard.split("We are sorry")[1]  # back at the menu
+    record = await platform.record("db-down")
+    assert any(e["kind"] == "error" and e["name"] in ("OperationalError", "ProgrammingError")
+               for e in record["events"])
+    assert "page status_check call db-down failed" in caplog.text
