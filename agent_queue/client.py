@@ -173,6 +173,10 @@ class AcdClient:
         self._reader: asyncio.Task[None] | None = None
         self._calls: dict[str, asyncio.Queue[Action]] = {}
         self._ready = asyncio.Event()
+        self._last = 0  # stream_seq of the last event seen
+        self._closing = False
+        self.reconnects = 0
+        self.max_reconnect_delay = 2.0
 
     async def __aenter__(self) -> AcdClient:
         await self.connect()
@@ -189,6 +193,7 @@ class AcdClient:
         await asyncio.wait_for(self._ready.wait(), 10)
 
     async def close(self) -> None:
+        self._closing = True
         if self._reader:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -199,17 +204,38 @@ class AcdClient:
             await self._session.close()
 
     async def _read(self) -> None:
-        assert self._ws is not None
-        async for msg in self._ws:
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                continue
-            e = json.loads(msg.data)
-            if e.get("kind") == "hello":
-                self._ready.set()
-                continue
-            queue = self._calls.get(e.get("call_id") or "")
-            if queue is not None and "kind" in e:
-                queue.put_nowait(to_action(e))
+        """Route events to their calls; on a lost connection, reconnect and replay the gap."""
+        while True:
+            assert self._ws is not None
+            async for msg in self._ws:
+                if msg.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                e = json.loads(msg.data)
+                if e.get("kind") == "hello":
+                    if e.get("stream_seq", 0) < self._last:  # the service restarted
+                        self._last = e.get("stream_seq", 0)
+                    self._ready.set()
+                    continue
+                self._last = max(self._last, e.get("stream_seq") or 0)
+                queue = self._calls.get(e.get("call_id") or "")
+                if queue is not None and "kind" in e:
+                    queue.put_nowait(to_action(e))
+            if self._closing:
+                return
+            await self._reconnect()
+
+    async def _reconnect(self) -> None:
+        assert self._session is not None
+        delay = 0.05
+        while not self._closing:
+            try:
+                self._ws = await self._session.ws_connect(
+                    f"{self.base}/api/cti?since={self._last}", headers=self.headers, heartbeat=30)
+                self.reconnects += 1
+                return
+            except (aiohttp.ClientError, OSError):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.max_reconnect_delay)
 
     # ---------------------------------------------------------------- calls
     async def transfer(self, dest: str, aai: str | dict[str, Any] | None, call_id: str,

@@ -414,12 +414,14 @@ async def cti(request: web.Request) -> web.StreamResponse:
             await ws.send_json(await queue.get())
 
     sender = asyncio.get_running_loop().create_task(pump())
+    r.sockets.add(ws)
     try:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
             await ws.send_json(_ws_command(r, p, msg.data))
     finally:
+        r.sockets.discard(ws)
         sender.cancel()
         r.hub.unsubscribe(key)
     return ws

@@ -72,7 +72,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None, rng: random.Ra
     async def stop(app: web.Application) -> None:
         await runtime.stop()
 
+    async def shutdown(app: web.Application) -> None:
+        await runtime.close_sockets()
+
     app.on_startup.append(start)
+    app.on_shutdown.append(shutdown)
     app.on_cleanup.append(stop)
     return app
 

@@ -98,6 +98,7 @@ class Runtime:
         self._dirty_agents: dict[str, Message] = {}
         self._dirty_calls: dict[str, Message | None] = {}
         self._flush_scheduled = False
+        self.sockets: set[Any] = set()  # open CTI WebSockets, closed at shutdown
         self.http: aiohttp.ClientSession | None = None
         agents, calls, counters = store.load()
         self._restored = (agents, calls, counters)
@@ -106,6 +107,14 @@ class Runtime:
         self.http = aiohttp.ClientSession()
         agents, calls, counters = self._restored
         self.run(self.acd.restore, agents, calls, counters)
+
+    async def close_sockets(self) -> None:
+        """At shutdown: tell CTI clients we are going away (they reconnect) instead of
+        waiting for them to hang up."""
+        from aiohttp import WSCloseCode
+
+        for ws in list(self.sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"service shutting down")
 
     async def stop(self) -> None:
         if self._timer:

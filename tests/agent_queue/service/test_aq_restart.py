@@ -66,3 +66,44 @@ async def test_state_survives_a_restart(store_url, crm):
     finally:
         await svc.close()
         await svc.server.close()
+
+
+async def test_client_reconnects_after_a_service_restart(tmp_path, crm):
+    import socket
+
+    from aiohttp.test_utils import TestServer
+    from aq_service_helpers import Service
+
+    from agent_queue.service.app import create_app
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    s = settings(f"sqlite:///{tmp_path / 'acd.db'}", crm)
+
+    async def serve() -> Service:
+        server = TestServer(create_app(s), host="127.0.0.1", port=port)
+        await server.start_server()
+        return Service(server)
+
+    svc = await serve()
+    async with AcdClient(svc.url, TOKEN) as acd:
+        acd.max_reconnect_delay = 0.1
+        await acd.enqueue("kept", "sales", "+1")
+        await svc.close()
+        await svc.server.close()
+        svc = await serve()
+        try:
+            ann = await svc.login("ann")
+            for _ in range(100):  # wait for the client to be back
+                if acd.reconnects:
+                    break
+                await __import__("asyncio").sleep(0.05)
+            await ann.agent_ready()
+            action = await acd.next_action("kept", 5)
+            while not isinstance(action, Bridge):
+                action = await acd.next_action("kept", 5)
+            assert action.agent == "ann"
+        finally:
+            await svc.close()
+            await svc.server.close()
