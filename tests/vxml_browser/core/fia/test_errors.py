@@ -128,3 +128,13 @@ def test_queued_prompts_play_before_an_uncaught_error_ends_the_call():
 def test_a_transition_loop_that_never_asks_for_input_ends_in_error_semantic():
     call = Call({"main.vxml": vxml('<form id="f"><block><goto next="#f"/></block></form>')})
     call.error("error.semantic", re.compile(r"^no input was asked for in \d+ steps of the FIA: a transition loop$"))
+
+
+def test_a_script_that_exhausts_memory_is_error_noresource_and_the_call_goes_on():
+    call = Call({"main.vxml": vxml(
+        '<form><catch event="error.noresource"><log expr="_event + \': \' + _message"/></catch>'
+        "<block><script>var a = []; while (true) { a.push(new Array(100000).fill(1)); }</script></block>"
+        '<block><exit expr="1 + 1"/></block></form>'
+    )})
+    call.logs("error.noresource: ECMAScript ran out of memory")
+    call.exits(2)
