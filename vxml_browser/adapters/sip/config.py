@@ -5,7 +5,7 @@
     app = "http://127.0.0.1:8090/ivr/main.vxml"
     workers = 1                      # > 1: a pool of processes behind Kamailio's dispatcher
     worker_base_port = 5200          # worker i listens on base + i (pool only)
-    rtp_port = 20000                 # first RTP port; each worker gets its own range of 2000
+    rtp_port = 20000                 # first RTP port; each worker gets its own range of 200
     max_calls = 31                   # per worker process (the wheel's limit wins)
     clock_rate = 8000                # the conference bridge rate (16000 for wideband G.722)
     codecs = ["PCMU/8000", "PCMA/8000", "G722/16000"]

@@ -49,12 +49,21 @@ def wheel_version() -> str:
     return "2.15" if hasattr(pj, "AudioMediaPort") else "2.10"
 
 
+# Calls one process can hold, by wheel (measured: DEPENDENCIES.md); the build's PJSUA_MAX_CALLS
+# wins over ``uaConfig.maxCalls``.
+WHEEL_MAX_CALLS = {"2.15": 4, "2.10": 31}
+
+
+def max_calls() -> int:
+    return WHEEL_MAX_CALLS[wheel_version()]
+
+
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     host: str = "127.0.0.1"
     port: int = 5070
     rtp_port: int = 20000
-    rtp_port_range: int = 2000
+    rtp_port_range: int = 200
     max_calls: int = 32
     clock_rate: int = 8000
     codecs: tuple[str, ...] = ("PCMU/8000", "PCMA/8000", "G722/16000")
@@ -146,6 +155,7 @@ class Engine:
         self.account: Any = None
         self.version = ""
         self.native_info_relay = False
+        self.busy_until = 0.0
 
     # -- the asyncio side ----------------------------------------------------------------------
     def start(self) -> None:
@@ -179,6 +189,7 @@ class Engine:
 
     # -- the engine thread ---------------------------------------------------------------------
     def _post(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.busy_until = time.monotonic() + 0.15
         try:
             self.loop.call_soon_threadsafe(fn, *args)
         except RuntimeError:  # the loop is closed: the process is going down
@@ -196,7 +207,10 @@ class Engine:
         try:
             while not self.stopping:
                 self._drain()
-                self.ep.libHandleEvents(poll)
+                # After an event went to the loop an answer (a command) is likely soon: poll
+                # with a short timeout for a while so it waits for no more than ~1 ms.
+                busy = time.monotonic() < self.busy_until
+                self.ep.libHandleEvents(1 if busy else poll)
                 self._tick()
         finally:
             self._shutdown()
@@ -224,7 +238,7 @@ class Engine:
         ep_cfg = pj.EpConfig()
         ep_cfg.uaConfig.threadCnt = 0
         ep_cfg.uaConfig.mainThreadOnly = False
-        ep_cfg.uaConfig.maxCalls = cfg.max_calls
+        ep_cfg.uaConfig.maxCalls = min(cfg.max_calls, WHEEL_MAX_CALLS[self.version])
         ep_cfg.uaConfig.userAgent = cfg.user_agent
         ep_cfg.medConfig.threadCnt = 0
         ep_cfg.medConfig.hasIoqueue = False

@@ -41,7 +41,7 @@ KAMAILIO_CFG = os.path.join(os.path.dirname(__file__), "..", "..", "..", "deploy
                             "kamailio.cfg")
 MODULE_DIRS = ("/usr/lib/x86_64-linux-gnu/kamailio/modules/", "/usr/lib/kamailio/modules/",
                "/usr/local/lib64/kamailio/modules/")
-RTP_SPAN = 2000
+RTP_SPAN = 200
 
 
 @dataclass
