@@ -69,6 +69,17 @@ def rms_dbfs(pcm: bytes) -> float:
     return 20 * np.log10(r / 32768) if r > 0 else -120.0
 
 
+def peak_dbfs(pcm: bytes, rate: int = 8000, frame_s: float = 0.02) -> float:
+    """The level of the loudest ``frame_s`` frame (dBFS)."""
+    x = samples(pcm).astype(np.float64)
+    frame = max(int(rate * frame_s), 1)
+    n = len(x) // frame * frame
+    if not n:
+        return rms_dbfs(pcm)
+    power = np.mean(x[:n].reshape(-1, frame) ** 2, axis=1).max()
+    return 10 * np.log10(power / 32768**2) if power > 0 else -120.0
+
+
 def mix_noise(audio: Audio, snr_db: float, *, seed: int = 0) -> Audio:
     """``audio`` plus white Gaussian noise at ``snr_db`` relative to the speech's active level
     (the RMS of the frames above -50 dBFS, so leading and trailing silence do not count)."""

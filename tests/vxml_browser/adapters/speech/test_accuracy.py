@@ -1,0 +1,96 @@
+"""PocketSphinx with grammars on espeak-ng speech mixed with noise: how often the field gets
+the right value. The figure is printed (``-s``) and a floor asserted; measured values are in the
+module docstring of ``speech_plugins.sphinx`` and the report of issue 8.
+
+Scored as the interpreter scores it: an utterance is right when the recognized words give the
+same interpretation as the words spoken ("yep" for "yes" is right: both are ``true``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vxml_browser.adapters.speech import Audio
+from vxml_browser.adapters.speech_plugins import pcm
+from vxml_browser.core.grammars import match_text
+
+from .conftest import CITIES, MENU, say
+
+BOOLEAN = ("yes", "no", "yeah", "nope", "correct", "right", "wrong", "okay")
+DIGITS = ("one", "two", "three", "five", "seven", "nine", "four two", "one two three", "eight six",
+          "zero", "six", "three one")
+OUT_OF_GRAMMAR = ("banana split", "good morning", "I would like a pizza", "the weather is nice",
+                  "elephant", "Houston", "maybe later", "representative")
+SNR_DB = 15.0
+
+
+def corpus(boolean, menu, cities, digits):
+    return ([(w, boolean) for w in BOOLEAN] + [(w, menu) for w in MENU] + [(w, cities) for w in CITIES]
+            + [(w, digits) for w in DIGITS])
+
+
+def interpretation(grammar, text: str):
+    found = match_text([grammar], text)
+    return found[0].interpretation if found else None
+
+
+def test_accuracy_at_15_db_snr(tts, asr, boolean, menu, cities, digits) -> None:
+    cases = corpus(boolean, menu, cities, digits)
+    right = 0
+    wrong: list[tuple[str, str]] = []
+    runs = 0
+    for seed in range(2):  # every phrase twice, with different noise
+        for words, g in cases:
+            audio = pcm.mix_noise(say(tts, words), SNR_DB, seed=seed * 1000 + runs)
+            runs += 1
+            result = asr.recognize(audio, [g])
+            heard = result[0].text if result else ""
+            if heard and interpretation(g, heard) == interpretation(g, words):
+                right += 1
+            else:
+                wrong.append((words, heard))
+    accuracy = right / runs
+    print(f"\nPocketSphinx accuracy at {SNR_DB:g} dB SNR: {right}/{runs} = {accuracy:.0%}; wrong: {wrong}")
+    assert runs >= 50
+    assert accuracy >= 0.70, wrong
+
+
+def test_silence_and_noise_give_no_hypothesis(asr, cities, boolean) -> None:
+    quiet = Audio(bytes(16000), 8000)
+    assert asr.recognize(quiet, [cities]) == []
+    hiss = Audio(pcm.to_pcm(np.random.default_rng(0).normal(0, 300, 16000)), 8000)  # -40 dBFS
+    assert asr.recognize(hiss, [boolean]) == []
+
+
+def test_out_of_grammar_phrases(tts, asr, boolean, menu, cities) -> None:
+    rejected = []
+    for i, words in enumerate(OUT_OF_GRAMMAR):
+        g = (boolean, menu, cities)[i % 3]
+        result = asr.recognize(pcm.mix_noise(say(tts, words), SNR_DB, seed=i), [g])
+        best = result[0] if result else None
+        # the interpreter drops alternatives below confidencelevel (0.5 by default)
+        rejected.append(best is None or best.confidence < 0.5)
+    # Measured: 1 of 8 (a known gap: PocketSphinx forces other words onto the grammar and the
+    # phone-loop confidence separates them poorly); the interpreter's nomatch catches the rest
+    # only when the forced words fail the grammar's own checks.
+    print(f"\nout-of-grammar rejected: {sum(rejected)}/{len(rejected)}")
+    assert sum(rejected) >= 1
+
+
+@pytest.mark.parametrize("rate", [8000, 16000])
+def test_the_right_word_at_either_call_rate(tts, asr, cities, rate) -> None:
+    assert [a.text for a in asr.recognize(say(tts, "Chicago", rate=rate), [cities])] == ["chicago"]
+
+
+def test_several_grammars_at_once(tts, asr, menu, cities) -> None:
+    assert asr.recognize(say(tts, "operator"), [cities, menu])[0].text == "operator"
+    assert asr.recognize(say(tts, "New York"), [cities, menu])[0].text == "new york"
+
+
+def test_nbest(tts, asr, boolean) -> None:
+    result = asr.recognize(say(tts, "yes"), [boolean], maxnbest=3)
+    assert 1 <= len(result) <= 3
+    assert len({a.text for a in result}) == len(result)
+    assert all(0 < a.confidence <= 1 for a in result)
+    assert [a.confidence for a in result] == sorted((a.confidence for a in result), reverse=True)

@@ -1,0 +1,165 @@
+"""VoiceXML speech-input semantics on call audio: VAD, timeouts, n-best, barge-in, recording.
+
+Audio is synthetic: espeak-ng speech, digital silence and white noise; time is counted in
+samples, so a 5 s noinput takes no wall-clock time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vxml_browser.adapters.listening import BargeIn, EnergyVad, Heard, Listener, ListenParams
+from vxml_browser.adapters.speech import Audio
+from vxml_browser.adapters.speech_plugins import pcm
+from vxml_browser.core.actions import Collect, GrammarRef, Prompt
+from vxml_browser.core.inputs import Alternative, MaxSpeechTimeout, NoInput, Speech
+
+from .conftest import say
+
+RATE = 8000
+
+
+def padded(speech: Audio, lead: float = 0.5, tail: float = 1.5, snr: float | None = 20.0) -> Audio:
+    audio = pcm.concat([pcm.silence(lead, RATE), speech, pcm.silence(tail, RATE)], RATE)
+    return pcm.mix_noise(audio, snr) if snr is not None else audio
+
+
+def loud_noise(seconds: float, level: float = 3000.0) -> Audio:
+    return Audio(pcm.to_pcm(np.random.default_rng(3).normal(0, level, int(seconds * RATE))), RATE)
+
+
+class Scripted:
+    """A recognizer that answers from a list and counts its calls (timing tests)."""
+
+    def __init__(self, *answers: list[Alternative]) -> None:
+        self.answers = list(answers)
+        self.calls: list[float] = []
+
+    def recognize(self, audio, grammars, *, maxnbest=1, lang="en-US"):
+        self.calls.append(audio.seconds)
+        return self.answers.pop(0) if self.answers else []
+
+
+def final(events) -> object:
+    heard = [e for e in events if isinstance(e, Heard)]
+    assert len(heard) == 1, events
+    return heard[0].input
+
+
+def test_city_heard_in_noise(tts, asr, cities) -> None:
+    events = Listener(asr, [cities], sample_rate=RATE).listen(padded(say(tts, "San Francisco")))
+    assert events[0] == BargeIn()
+    answer = final(events)
+    assert isinstance(answer, Speech) and answer.alternatives[0].text == "san francisco"
+    assert answer.recording is None
+
+
+def test_silence_is_noinput_after_timeout(asr, cities) -> None:
+    listener = Listener(asr, [cities], ListenParams(timeout_s=2.0), sample_rate=RATE)
+    noise = pcm.mix_noise(loud_noise(1.0, 50.0), 0)
+    assert listener.feed(noise.pcm) == []
+    assert listener.feed(noise.pcm) == [Heard(NoInput())]
+    assert listener.recognitions == 0
+
+
+def test_noinput_timer_waits_for_the_prompts(asr, cities) -> None:
+    listener = Listener(asr, [cities], ListenParams(timeout_s=1.0), sample_rate=RATE, timer_running=False)
+    assert listener.feed(pcm.silence(3.0, RATE).pcm) == []
+    listener.start_timer()
+    assert listener.feed(pcm.silence(1.0, RATE).pcm) == [Heard(NoInput())]
+
+
+def test_out_of_grammar_speech_is_a_nomatch_when_the_recognizer_finds_nothing(cities) -> None:
+    listener = Listener(Scripted([]), [cities], sample_rate=RATE)
+    events = listener.listen(padded(loud_noise(0.8), snr=None))
+    assert events == [BargeIn(), Heard(Speech(()))]
+
+
+def test_completetimeout_ends_a_complete_match_and_incompletetimeout_waits_longer() -> None:
+    speech = loud_noise(0.6)
+    rec = Scripted([Alternative("boston", 0.9)])
+    params = ListenParams(completetimeout_s=0.4, incompletetimeout_s=1.2)
+    listener = Listener(rec, ["g"], params, sample_rate=RATE)
+    assert listener.feed(pcm.concat([speech, pcm.silence(0.38, RATE)], RATE).pcm) == [BargeIn()]
+    assert listener.feed(pcm.silence(0.04, RATE).pcm) == [Heard(Speech((Alternative("boston", 0.9),)))]
+    # incomplete: the first check finds nothing, the utterance ends at incompletetimeout
+    rec = Scripted([], [])
+    listener = Listener(rec, ["g"], params, sample_rate=RATE)
+    listener.feed(pcm.concat([speech, pcm.silence(1.1, RATE)], RATE).pcm)
+    assert len(rec.calls) == 1 and not listener.done
+    assert listener.feed(pcm.silence(0.2, RATE).pcm) == [Heard(Speech(()))]
+    assert len(rec.calls) == 1  # nothing new was said: the first recognition stands
+
+
+def test_speech_resuming_before_incompletetimeout_makes_one_longer_utterance() -> None:
+    rec = Scripted([], [Alternative("one two", 1.0)])
+    listener = Listener(rec, ["g"], ListenParams(incompletetimeout_s=1.0), sample_rate=RATE)
+    audio = pcm.concat([loud_noise(0.4), pcm.silence(0.5, RATE), loud_noise(0.4), pcm.silence(1.2, RATE)], RATE)
+    answer = final(listener.listen(audio))
+    assert answer == Speech((Alternative("one two", 1.0),))
+    assert rec.calls[1] > rec.calls[0] + 0.8
+
+
+def test_maxspeechtimeout() -> None:
+    listener = Listener(Scripted(), ["g"], ListenParams(maxspeechtimeout_s=1.0), sample_rate=RATE)
+    assert final(listener.listen(loud_noise(3.0))) == MaxSpeechTimeout()
+
+
+def test_nbest_up_to_maxnbest(tts, asr, boolean) -> None:
+    listener = Listener(asr, [boolean], ListenParams(maxnbest=3), sample_rate=RATE)
+    answer = final(listener.listen(padded(say(tts, "yes"))))
+    assert 1 <= len(answer.alternatives) <= 3
+
+
+def test_recordutterance_keeps_the_audio(tts, asr, cities) -> None:
+    listener = Listener(asr, [cities], ListenParams(recordutterance=True), sample_rate=RATE)
+    answer = final(listener.listen(padded(say(tts, "Boston"))))
+    assert answer.alternatives[0].text == "boston"
+    rec = answer.recording
+    assert rec is not None and rec.media_type == "audio/x-wav"
+    audio = pcm.read_wav(rec.data)
+    assert audio.sample_rate == RATE and 500 < rec.duration_ms < 2500
+
+
+def test_hotword_ignores_other_speech_and_barges_in_on_a_match(tts, asr, menu) -> None:
+    listener = Listener(asr, [menu], ListenParams(bargeintype="hotword"), sample_rate=RATE)
+    audio = pcm.concat([padded(loud_noise(0.6), snr=None), padded(say(tts, "operator"))], RATE)
+    events = listener.listen(audio)
+    assert events[0] == BargeIn()
+    assert final(events).alternatives[0].text == "operator"
+    assert listener.recognitions >= 2  # the noise was heard, found nothing, and was ignored
+
+
+def test_no_bargein_means_no_bargein_event(tts, asr, cities) -> None:
+    events = Listener(asr, [cities], ListenParams(bargein=False), sample_rate=RATE).listen(
+        padded(say(tts, "Denver")))
+    assert not any(isinstance(e, BargeIn) for e in events)
+
+
+def test_sensitivity_sets_the_vad_threshold() -> None:
+    quiet = padded(loud_noise(0.8, 40.0), lead=0.5, snr=None)  # ~ -58 dBFS speech over silence
+    assert final(Listener(Scripted(), ["g"], ListenParams(sensitivity=1.0), sample_rate=RATE).listen(quiet)) == Speech(())
+    assert final(Listener(Scripted(), ["g"], ListenParams(sensitivity=0.1), sample_rate=RATE).listen(quiet)) == NoInput()
+    assert EnergyVad(RATE, 0.0).margin_db > EnergyVad(RATE, 1.0).margin_db
+
+
+def test_chunks_of_any_size(tts, asr, cities) -> None:
+    audio = padded(say(tts, "Miami"))
+    listener = Listener(asr, [cities], sample_rate=RATE)
+    events = []
+    for i in range(0, len(audio.pcm), 2 * 137):
+        events += listener.feed(audio.pcm[i:i + 2 * 137])
+    events += listener.finish()
+    assert final(events).alternatives[0].text == "miami"
+
+
+def test_for_collect_takes_the_properties_and_voice_grammars(cities) -> None:
+    collect = Collect(prompts=(Prompt(ssml="<speak/>", text="", bargeintype="hotword", lang="en-US"),),
+                      phase="start", timeout_s=3.0, interdigittimeout_s=1, termtimeout_s=0, termchar="#",
+                      inputmodes=frozenset({"voice"}), bargein=True,
+                      grammars=(GrammarRef("voice", cities), GrammarRef("dtmf", object())),
+                      maxnbest=2, sensitivity=0.8, recordutterance=True, completetimeout_s=0.6)
+    listener = Listener.for_collect(collect, Scripted())
+    assert listener.grammars == [cities]
+    assert listener.params == ListenParams(timeout_s=3.0, completetimeout_s=0.6, maxnbest=2, sensitivity=0.8,
+                                           recordutterance=True, bargeintype="hotword")
