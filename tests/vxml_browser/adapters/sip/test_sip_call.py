@@ -1,0 +1,149 @@
+"""``SipCall`` answering actions, against a fake engine (no pjsua2, no sockets)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vxml_browser.adapters.media import MediaCache, tone, wav_bytes
+from vxml_browser.adapters.sip.call import SipCall
+from vxml_browser.adapters.sip.prompts import PromptRenderer
+from vxml_browser.adapters.speech import Audio
+from vxml_browser.core.actions import Collect, Prompt, Record, Transfer
+from vxml_browser.core.inputs import DtmfKey, Hangup, NoInput, Recorded, TransferDone
+
+
+class FakeSynth:
+    def synthesize(self, ssml: str, *, lang: str = "en-US", sample_rate: int = 8000) -> Audio:
+        return Audio(tone(300, 0.5, sample_rate).tobytes(), sample_rate)
+
+
+class FakeEngine:
+    """Records the commands; a test plays the engine thread's part with ``call.on_event``."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, tuple[Any, ...]]] = []
+        self.call: SipCall | None = None
+
+    def _record(self, name: str, *args: Any) -> Any:
+        self.commands.append((name, args))
+        if name == "answer" and self.call is not None:
+            self.call.on_event("media", None)
+            self.call.on_event("confirmed", {})
+        if name == "start_record":
+            with open(args[1], "wb") as f:
+                f.write(wav_bytes(tone(400, 1.0, 8000, 0.5), 8000))
+        return None
+
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args: self._record(name, *args)
+
+    def run(self, fn: Any, *args: Any) -> asyncio.Future[Any]:
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        fut.set_result(fn(*args))
+        return fut
+
+    def submit(self, fn: Any, *args: Any) -> None:
+        fn(*args)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.commands]
+
+
+@pytest.fixture()
+def call(tmp_path) -> SipCall:
+    engine = FakeEngine()
+    renderer = PromptRenderer(MediaCache(str(tmp_path)), lambda lang: FakeSynth())
+    c = SipCall(engine, 1, {}, renderer=renderer, fetcher=None, record_dir=str(tmp_path))  # type: ignore[arg-type]
+    engine.call = c
+    return c
+
+
+def collect(prompts: tuple[Prompt, ...] = (), phase: str = "start", timeout: float = 0.05) -> Collect:
+    return Collect(prompts=prompts, phase=phase, timeout_s=timeout, interdigittimeout_s=timeout,  # type: ignore[arg-type]
+                   termtimeout_s=timeout, termchar="#", inputmodes=frozenset({"dtmf"}), bargein=True,
+                   grammars=())
+
+
+def prompt(bargein: bool = True) -> Prompt:
+    return Prompt(ssml="<speak>hello</speak>", text="hello", parts=("hello",), bargein=bargein)
+
+
+async def test_the_timer_starts_when_the_prompts_end(call: SipCall) -> None:
+    task = asyncio.create_task(call.handle(collect((prompt(),))))
+    await asyncio.sleep(0.1)
+    assert not task.done(), "the noinput timer ran while the prompt played"
+    assert call.engine.names()[:2] == ["answer", "play"]  # type: ignore[attr-defined]
+    call.on_event("played", 1)
+    assert await task == NoInput()
+
+
+async def test_a_key_during_a_bargein_prompt_answers_at_once(call: SipCall) -> None:
+    task = asyncio.create_task(call.handle(collect((prompt(),))))
+    await asyncio.sleep(0.01)
+    call.on_event("dtmf", ("5", "rfc2833"))
+    assert await task == DtmfKey("5")
+
+
+async def test_keys_during_a_prompt_without_bargein_are_dropped(call: SipCall) -> None:
+    task = asyncio.create_task(call.handle(collect((prompt(bargein=False),))))
+    await asyncio.sleep(0.01)
+    call.on_event("dtmf", ("5", "rfc2833"))
+    call.on_event("played", 1)
+    assert await task == NoInput()
+
+
+async def test_buffered_keys_answer_the_next_phases(call: SipCall) -> None:
+    call.on_event("dtmf", ("1", "info"))
+    call.on_event("dtmf", ("2", "info"))
+    assert await call.handle(collect()) == DtmfKey("1")
+    assert await call.handle(collect(phase="interdigit")) == DtmfKey("2")
+    assert await call.handle(collect(phase="interdigit")) == NoInput()
+
+
+async def test_hangup_while_collecting(call: SipCall) -> None:
+    task = asyncio.create_task(call.handle(collect(timeout=5)))
+    await asyncio.sleep(0.01)
+    call.on_event("disconnected", (200, "Normal"))
+    assert await task == Hangup()
+    assert call.remote_hangup
+
+
+async def test_record_ended_by_a_key(call: SipCall) -> None:
+    action = Record(prompts=(), beep=True, maxtime_s=10, finalsilence_s=0, dtmfterm=True,
+                    media_type="audio/x-wav", timeout_s=5)
+    task = asyncio.create_task(call.handle(action))
+    await asyncio.sleep(0.05)
+    call.on_event("played", 1)  # the beep
+    await asyncio.sleep(0.3)
+    call.on_event("dtmf", ("#", "rfc2833"))
+    got = await task
+    assert isinstance(got, Recorded) and got.termchar == "#"
+    assert got.recording.media_type == "audio/x-wav" and got.recording.duration_ms == 1000
+    assert "start_record" in call.engine.names() and "stop_record" in call.engine.names()  # type: ignore[attr-defined]
+
+
+async def test_blind_transfer_before_answer_redirects(call: SipCall) -> None:
+    action = Transfer(prompts=(), dest="sip:agent@127.0.0.1", type="blind", connecttimeout_s=5,
+                      maxtime_s=0, transferaudio=None, aai=None)
+    assert await call.handle(action) == TransferDone("transferred")
+    assert call.engine.commands == [("redirect", (1, "sip:agent@127.0.0.1"))]  # type: ignore[attr-defined]
+
+
+async def test_blind_transfer_refused(call: SipCall) -> None:
+    call.answered = True
+    action = Transfer(prompts=(), dest="sip:nobody@127.0.0.1", type="blind", connecttimeout_s=5,
+                      maxtime_s=0, transferaudio=None, aai="x")
+    task = asyncio.create_task(call.handle(action))
+    await asyncio.sleep(0.01)
+    call.on_event("xfer", (404, True))
+    got = await task
+    assert got == TransferDone(None, error="error.connection.baddestination")
+    assert ("xfer", (1, "sip:nobody@127.0.0.1", {"User-to-User": "x"})) in call.engine.commands  # type: ignore[attr-defined]
+
+
+def test_fake_synth_is_audio() -> None:
+    assert np.frombuffer(FakeSynth().synthesize("x").pcm, dtype=np.int16).std() > 0
