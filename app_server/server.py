@@ -172,7 +172,8 @@ async def read_form(request: web.Request, app: LoadedApp, call_id: str, settings
             if part.filename is not None:
                 data = await part.read(decode=False)
                 media = part.headers.get("Content-Type", "application/octet-stream").split(";")[0]
-                rec = cdr.store_recording(settings.data_dir, app.name, call_id, part.name, media, bytes(data))
+                rec = await asyncio.get_running_loop().run_in_executor(  # write + fsync off the loop
+                    None, cdr.store_recording, settings.data_dir, app.name, call_id, part.name, media, bytes(data))
                 await db.run(cdr.add_recording_row, call_id, app.name, rec)
                 recordings[part.name] = rec
             else:

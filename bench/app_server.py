@@ -248,6 +248,8 @@ def main() -> int:
         "baseline": round(baseline, 1),
         "ratio": round(value / baseline, 2),
         "runs": args.runs,
+        "wall_ratio": round(statistics.median(r["app"]["pages_per_s"] for r in runs)
+                            / statistics.median(r["bare"]["pages_per_s"] for r in runs), 2),
         "samples": runs,
     }
     RESULT.parent.mkdir(parents=True, exist_ok=True)
