@@ -1,6 +1,8 @@
 """``<data>`` (VoiceXML 2.1 §5): fetch XML and expose it as a read-only DOM."""
 
 
+import pytest
+
 from vxml_browser.testing.call import Call, vxml
 
 XML = ('<?xml version="1.0"?><quote symbol="ACME" market="nyse">'
@@ -103,3 +105,38 @@ def test_data_in_a_block_is_an_anonymous_scope_variable():
         "quote.xml": XML,
     })
     call.logs("undefined")
+
+
+NS_XML = ('<?xml version="1.0"?><r xmlns:x="urn:x" x:id="7" plain="p"><x:item>a</x:item>'
+          "<item>hello</item></r>")
+
+
+def ns_data(expr: str) -> Call:
+    return Call({"main.vxml": vxml(f'<form><block><data name="d" src="ns.xml"/><log expr="{expr}"/></block></form>'),
+                 "ns.xml": NS_XML})
+
+
+def test_data_elements_by_namespace():
+    call = ns_data("d.getElementsByTagNameNS('urn:x', 'item').length + ' ' + "
+                   "d.getElementsByTagName('x:item').item(0).localName")
+    call.logs("1 item")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: getAttribute takes the qualified name in DOM Level 2, but a "
+                   "prefixed attribute is stored under its local name: getAttribute('x:id') is '' and "
+                   "getAttribute('id') is '7' (VoiceXML 2.1 Appendix D: the DOM Level 2 Core interfaces)")
+def test_data_get_attribute_by_qualified_name():
+    call = ns_data("d.documentElement.getAttribute('x:id') + '|' + d.documentElement.getAttribute('id')")
+    call.logs("7|")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the <data> DOM lacks getAttributeNS, hasAttributeNS, "
+                   "getAttributeNodeNS, NamedNodeMap.getNamedItemNS and CharacterData length/substringData "
+                   "(VoiceXML 2.1 Appendix D: the read-only subset of the DOM Level 2 Core interfaces)")
+def test_data_namespace_and_character_data_methods():
+    call = ns_data("d.documentElement.getAttributeNS('urn:x', 'id') + ' ' + "
+                   "d.documentElement.hasAttributeNS('urn:x', 'id') + ' ' + "
+                   "d.documentElement.attributes.getNamedItemNS('urn:x', 'id').value + ' ' + "
+                   "d.getElementsByTagName('item').item(0).firstChild.length + ' ' + "
+                   "d.getElementsByTagName('item').item(0).firstChild.substringData(1, 3)")
+    call.logs("7 true 7 5 ell")
