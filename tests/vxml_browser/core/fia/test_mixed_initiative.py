@@ -90,3 +90,21 @@ def test_an_unmatched_utterance_keeps_the_initial():
     call = trip()
     call.say("something else")
     assert call.unheard() == ["Where are you flying?", "Say from and to.", "Where are you flying?"]
+
+
+ORDER = ('<form id="order" scope="{scope}">' + grammar(("pizza please", 'out.food = "P";')) +
+         '<field name="food"><option value="S">salad</option></field>'
+         "<block><exit expr=\"'order:' + food\"/></block></form>"
+         '<form id="ask"><field name="f"><option>yes</option></field></form>')
+
+
+def test_a_document_scoped_form_grammar_enters_its_form_and_fills_it():
+    call = Call({"main.vxml": vxml(ORDER.format(scope="document"))}, start="main.vxml#ask")
+    call.say("pizza please")
+    call.exits("order:P")
+
+
+def test_a_dialog_scoped_form_grammar_is_not_active_in_other_forms():
+    call = Call({"main.vxml": vxml(ORDER.format(scope="dialog"))}, start="main.vxml#ask")
+    call.say("pizza please")
+    assert call.unheard() == ["Sorry, I did not understand."]
