@@ -138,3 +138,8 @@ def test_a_script_that_exhausts_memory_is_error_noresource_and_the_call_goes_on(
     )})
     call.logs("error.noresource: ECMAScript ran out of memory")
     call.exits(2)
+
+
+def test_starting_at_a_dialog_the_document_lacks_is_error_badfetch():
+    call = Call({"main.vxml": vxml('<form id="a"><block/></form>')}, start="main.vxml#nosuch")
+    call.error("error.badfetch", "no dialog 'nosuch' in http://test/main.vxml")
