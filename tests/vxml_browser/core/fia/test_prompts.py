@@ -1,6 +1,8 @@
 """Prompt selection in the FIA (VoiceXML 2.0 §4.1.6, Appendix C): prompt counters, tapering,
 and no prompts after a catch that did not ``<reprompt>``."""
 
+import pytest
+
 from vxml_browser.testing.call import Call, dtmf, vxml
 
 TAPER = ('<prompt count="1">Say a number.</prompt><prompt count="2">Please say a number.</prompt>'
@@ -112,3 +114,34 @@ def test_filled_prompts_play_before_the_next_items_prompts():
     call.press("1")
     call.hears("Got it.")
     call.hears("Next.")
+
+
+UNCATCHABLE = pytest.mark.xfail(strict=True, reason=(
+    "bug: an ECMAScript error while choosing or rendering a form item's or menu's prompts (prompt cond, "
+    "<value expr>) escapes the FIA's event handling and ends the call; it is error.semantic (VoiceXML 2.0 "
+    "§5.2.6), which the form's or document's <catch> must get"))
+
+
+@UNCATCHABLE
+def test_an_error_in_a_prompt_cond_is_a_catchable_error_semantic():
+    call = field('<prompt cond="nosuch.x">Hi.</prompt><catch event="error.semantic"><exit expr="\'caught\'"/>'
+                 "</catch>")
+    call.exits("caught")
+
+
+@UNCATCHABLE
+def test_an_error_in_a_prompt_value_is_a_catchable_error_semantic():
+    call = Call({"main.vxml": vxml(
+        '<catch event="error.semantic"><exit expr="\'caught\'"/></catch>'
+        '<form><field name="f">' + dtmf("1") + '<prompt>Hi <value expr="nosuch"/></prompt></field></form>'
+    )})
+    call.exits("caught")
+
+
+@UNCATCHABLE
+def test_an_error_in_a_menu_prompt_is_a_catchable_error_semantic():
+    call = Call({"main.vxml": vxml(
+        '<menu><catch event="error.semantic"><exit expr="\'caught\'"/></catch>'
+        '<prompt>Hi <value expr="nosuch"/></prompt><choice next="#x">x</choice></menu><form id="x"><block/></form>'
+    )})
+    call.exits("caught")
