@@ -46,6 +46,7 @@ def test_template_renders_and_parses(loaded: dict, app_name: str, template: str,
     for values in examples:
         body = ctx.render(template, **values).body
         uri = f"http://127.0.0.1/apps/{app_name}/{template.removesuffix('.vxml.j2')}"
+        assert body.startswith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vxml ")
         doc = parse_document(body.encode(), uri)
         assert doc is not None
         assert "call=c-42" in body or "<exit/>" in body or "root" not in body
