@@ -177,6 +177,8 @@ class Call:
         self._unheard: deque[Heard] = deque()
         self._unlogged: deque[Log] = deque()
         self._keys: deque[str] = deque()
+        self._after_keys_silence = True  # press(then_silence=False) turns it off for one press
+        self._hangup_at_play = False  # hangs_up_during_next_play() turns it on for one Play
         variables = SESSION_VARS if self.session_vars is None else self.session_vars
         first = self.session.start(Start(self.uri(self.start), variables))
         self._run(first)
@@ -274,9 +276,6 @@ class Call:
             self.inputs.append(received)
             action = self.session.send(received)
         raise CallError(f"the session ran {self.max_auto} actions without waiting for the caller")
-
-    _after_keys_silence = True
-    _hangup_at_play = False
 
     def _send(self, received: Input) -> None:
         self.inputs.append(received)
