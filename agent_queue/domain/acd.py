@@ -82,8 +82,9 @@ class Acd:
             raise NotFound(f"no queue {name!r}") from None
 
     # ----------------------------------------------------------------- agents
-    def sign_in(self, agent_id: str, contact: str, skills: Mapping[str, int],
+    def sign_in(self, agent_id: str, contact: str, skills: Mapping[str, int] | None = None,
                 name: str = "", ready: bool = False, by: str | None = None) -> list[Event]:
+        """Sign an agent in at a SIP contact; ``skills`` None keeps the ones he had."""
         if not contact:
             raise BadRequest(f"agent {agent_id}: a SIP contact is needed to sign in")
         agent = self.agents.get(agent_id)
@@ -92,9 +93,10 @@ class Acd:
         else:
             self._order += 1
             agent = self.agents[agent_id] = Agent(agent_id, order=self._order, since=self.now())
-        agent.skills = {str(k): int(v) for k, v in skills.items()}
+        if skills is not None:
+            agent.skills = {str(k): int(v) for k, v in skills.items()}
         agent.name, agent.contact = name or agent.name or agent_id, contact
-        self._emit(ev.SIGN_IN, agent=agent_id, contact=contact, skills=dict(skills), by=by)
+        self._emit(ev.SIGN_IN, agent=agent_id, contact=contact, skills=dict(agent.skills), by=by)
         self._change(agent, AgentEvent.SIGN_IN, reason="signed in", by=by)
         self._staffed.clear()
         if ready:

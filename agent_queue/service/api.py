@@ -190,6 +190,21 @@ def _acting(request: web.Request, agent_id: str) -> tuple[Principal, bool]:
     return p, True
 
 
+def _skills(value: Any) -> dict[str, int] | None:
+    """{"sales": 3} or "sales:3,billing:1" (a form); empty: keep the agent's skills."""
+    if not value:
+        return None
+    try:
+        if isinstance(value, str):
+            pairs = (item.split(":") for item in value.split(",") if item.strip())
+            return {k.strip(): int(v) for k, v in pairs}
+        if isinstance(value, dict):
+            return {str(k): int(v) for k, v in value.items()}
+    except ValueError:
+        pass
+    raise BadRequest(f"skills: found {value!r}, expected {{skill: level}} or 'skill:level,...'")
+
+
 @routes.get("/api/agents")
 async def list_agents(request: web.Request) -> web.Response:
     need(request, "supervisor", "platform")
@@ -215,9 +230,7 @@ async def agent_op(request: web.Request) -> web.Response:
     by = p.name
     match op:
         case "sign-in":
-            skills = d.get("skills") or {}
-            if isinstance(skills, str):  # "sales:3,billing:1" from a form
-                skills = dict((k.strip(), int(v)) for k, v in (s.split(":") for s in skills.split(",") if s.strip()))
+            skills = _skills(d.get("skills"))
             events = r.run(r.acd.sign_in, aid, str(d.get("contact", "")), skills,
                            str(d.get("name", "")), bool(d.get("ready", False)), by)
         case "sign-out" | "ready" | "not-ready" if forced:
@@ -234,7 +247,7 @@ async def agent_op(request: web.Request) -> web.Response:
             events = r.run(r.acd.notes, aid, d.get("call_id"), str(_req(d, "notes")))
         case "skills":
             need(request, "supervisor")
-            events = r.run(r.acd.set_skills, aid, dict(_req(d, "skills")), by)
+            events = r.run(r.acd.set_skills, aid, _skills(_req(d, "skills")) or {}, by)
         case "force":
             need(request, "supervisor")
             events = r.run(r.acd.force, str(_req(d, "action")).replace("-", "_"), aid, by,

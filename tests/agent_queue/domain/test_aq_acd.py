@@ -452,3 +452,11 @@ def test_queue_update_and_removal():
     w.remove_queue("sales")
     with pytest.raises(NotFound):
         w.enter("c2", "sales")
+
+
+def test_sign_in_without_skills_keeps_the_assigned_ones():
+    w = World(Q())
+    w.sign_in("ann", "sip:ann", {"sales": 4})
+    w.sign_out("ann")
+    w.sign_in("ann", "sip:ann-desk2", None)
+    assert (w.acd.agents["ann"].skills, w.acd.agents["ann"].contact) == ({"sales": 4}, "sip:ann-desk2")

@@ -263,3 +263,13 @@ async def test_report_date_range(service: Service):
     await sue.get("/api/reports?since=yesterday", status=422)
     html = await sue.get("/reports?since=2000-01-01&period=year")
     assert 'value="2000-01-01"' in html and "<svg" in html
+
+
+async def test_skills_from_forms_and_bad_skills(service: Service):
+    ann, sue = await service.login("ann"), await service.login("sue")
+    await ann.post("/api/agents/ann/sign-in", {"contact": "sip:ann@x", "skills": "sales:3, support:1"})
+    assert (await ann.get("/api/agents/ann"))["agent"]["skills"] == {"sales": 3, "support": 1}
+    await ann.post("/api/agents/ann/skills", {"skills": {"sales": 5}}, status=403)
+    await sue.post("/api/agents/ann/skills", {"skills": "sales:5"})
+    assert (await ann.get("/api/agents/ann"))["agent"]["skills"] == {"sales": 5}
+    await sue.post("/api/agents/ann/skills", {"skills": "sales:high"}, status=422)
