@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jinja2
@@ -101,7 +101,9 @@ async def supervisor(request: web.Request) -> web.Response:
 async def wallboard(request: web.Request) -> web.Response:
     page_user(request, "agent")
     r = request.app[RUNTIME]
-    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    offset = timedelta(minutes=r.settings.utc_offset)  # "today" in the reports' local time
+    local_midnight = (datetime.now(UTC) + offset).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = (local_midnight - offset).timestamp()
     from agent_queue.domain.reports import queue_report
 
     today = {row["queue"]: row for row in queue_report(r.events(since=start), r.acd.queues, "year")}

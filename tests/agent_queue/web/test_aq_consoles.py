@@ -79,7 +79,8 @@ async def test_agent_and_supervisor_consoles(tmp_path, crm):
             assert cells[1:5] == ["sales", "2", "1", "0"]  # queue, offered, answered, abandoned
             assert await sup.locator("svg.chart rect").count() > 3
             await sup.goto(f"{svc.url}/wallboard")
-            assert "sales" in await sup.text_content(".tiles")
+            tile = await sup.text_content('.tile[data-queue="sales"]')
+            assert "offered 2, answered 1" in " ".join(tile.split())
             # an agent cannot open the supervisor console
             resp = await desk.goto(f"{svc.url}/supervisor")
             assert resp.status == 403
