@@ -128,7 +128,7 @@ class CallLog:
     ``flush()`` runs before a call's end is written and before a record is read; recordings and
     business transactions do not go through here (they commit before the response)."""
 
-    def __init__(self, db: Any, interval_s: float = 0.05) -> None:
+    def __init__(self, db: Any, interval_s: float = 0.1) -> None:
         self.db = db
         self.interval_s = interval_s
         self._pending: list[tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]] = []
