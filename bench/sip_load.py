@@ -637,7 +637,7 @@ def main() -> int:
         f.write(LOOP_VXML)
     app = AppThread(tmp)
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               VXML_LOG="WARNING")
+               VXML_LOG=os.environ.get("VXML_LOG", "WARNING"))
     rtp = random.randrange(20000, 30000, 1000)
     print(f"wheel {wheel_version()}: {per_process} calls per process, {workers} processes, "
           f"{args.calls} calls at {args.cps}/s held {args.hold} s", flush=True)

@@ -21,6 +21,7 @@ import hashlib
 import io
 import os
 import tempfile
+import threading
 import wave
 from dataclasses import dataclass
 
@@ -175,7 +176,7 @@ class MediaCache:
     def store(self, key: str, pcm: np.ndarray, rate: int) -> Clip:
         pcm = resample(pcm, rate, self.rate)
         path = self._path(key)
-        tmp = f"{path}.{os.getpid()}.tmp"
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"  # calls convert concurrently
         with open(tmp, "wb") as f:
             f.write(wav_bytes(pcm, self.rate))
         os.replace(tmp, path)
