@@ -8,9 +8,10 @@ SUITE ?= $(SHARED)/conformance/w3c-vxml
 REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
-APT_PACKAGES ?=
+APT_PACKAGES ?= chromium
 HOST ?= 127.0.0.1
 PORT ?= 8090
+APP ?= fund_hotline
 
 .PHONY: install run test conformance conformance-realworld bench lint clean
 
@@ -28,8 +29,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The app server with the sample apps on 127.0.0.1, and an interactive console call to APP
+# (fund_hotline, support_hotline or demo).
 run: install
-	$(PY) -m vxml_browser.demo --host $(HOST) --port $(PORT)
+	$(PY) -m app_server.run_platform --host $(HOST) --port $(PORT) $(APP)
 
 test: install
 	$(PY) -m pytest -q -p no:cacheprovider tests
