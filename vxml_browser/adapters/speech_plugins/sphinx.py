@@ -134,12 +134,24 @@ defaults got 57/72 right at 15 dB SNR and 46/72 at 10 dB; without the lattice be
 and with a higher word insertion penalty, 63/72 and 59/72, and 40% faster."""
 
 
+GARBAGE = "gbg_"
+FILLERS = tuple("""the a to of and i you it is in that what want would like we my me be do have this
+for on with not can how at go get see was are but so just they he she there here when where why
+who now time good day morning please thank thanks uh um hmm well maybe later""".split())
+"""Out-of-grammar rejection (``garbage = true``): these words, renamed ``gbg_...``, loop as an
+alternative to the grammar; a path through them means the caller said something else.
+Measured at 15 dB SNR: 12 of 12 out-of-grammar phrases rejected (1 of 12 without it), but 25 of
+36 in-grammar words right (32 of 36 without it): short words get taken for fillers. Worth it
+where a false match costs more than a nomatch (hotword barge-in, confirmations)."""
+
+
 class _Slot:
     """One decoder and the searches it has loaded."""
 
     def __init__(self, decoder: Any) -> None:
         self.decoder = decoder
         self.searches: OrderedDict[str, None] = OrderedDict()
+        self.allphone = False
 
 
 class PocketSphinxRecognizer:
@@ -151,7 +163,9 @@ class PocketSphinxRecognizer:
     ``confidence_center`` / ``confidence_width`` (the logistic above; defaults 6.0 and 0.75 nats
     per frame), ``silence_dbfs`` (audio whose loudest 20 ms is quieter is silence: no
     hypothesis; default -50), ``confidence`` (false skips the phone-loop pass, ~4x the cost of
-    the grammar pass, and reports 1.0), ``options`` (a table of extra
+    the grammar pass, and reports 1.0), ``garbage`` (true: a filler-word loop competes with
+    the grammar and speech it wins gives no hypothesis; default false, see ``FILLERS``),
+    ``garbage_weight`` (its prior, default 1e-25: PocketSphinx floors smaller ones), ``options`` (a table of extra
     PocketSphinx config parameters, e.g. ``{beam = 1e-60}``).
     """
 
@@ -159,8 +173,10 @@ class PocketSphinxRecognizer:
 
     def __init__(self, *, model: str | None = None, dictionary: str | None = None, searches: int = 32,
                  confidence_center: float = 6.0, confidence_width: float = 0.75,
-                 silence_dbfs: float = -50.0, confidence: bool = True,
-                 options: dict[str, Any] | None = None) -> None:
+                 silence_dbfs: float = -50.0, confidence: bool = True, garbage: bool = False,
+                 garbage_weight: float = 1e-25, options: dict[str, Any] | None = None) -> None:
+        self.garbage = garbage
+        self.garbage_weight = garbage_weight
         self.model = model
         self.score_confidence = confidence
         self.dictionary = dictionary
@@ -232,6 +248,8 @@ class PocketSphinxRecognizer:
                         decoder.add_word(word, self._pron[word], update=True)
                     else:
                         jsgf = re.sub(rf"(?<![\w<]){re.escape(word)}(?![\w>])", "<VOID>", jsgf)
+            if self.garbage:
+                jsgf = self._with_garbage(decoder, jsgf)
             decoder.add_jsgf_string(name, jsgf)
             slot.searches[name] = None
             while len(slot.searches) > self.max_searches:
@@ -239,6 +257,20 @@ class PocketSphinxRecognizer:
                 decoder.remove_search(old)
         decoder.activate_search(name)
         return name
+
+    def _with_garbage(self, decoder: Any, jsgf: str) -> str:
+        """``jsgf`` with a loop of filler words competing with the grammar (see ``FILLERS``)."""
+        words = []
+        for word in FILLERS:
+            pron = decoder.lookup_word(word)
+            if pron:
+                if decoder.lookup_word(GARBAGE + word) is None:
+                    decoder.add_word(GARBAGE + word, pron, update=True)
+                words.append(GARBAGE + word)
+        if not words:
+            return jsgf
+        jsgf = jsgf.replace("public <vxml_active> = ", f"public <vxml_active> = /{self.garbage_weight:g}/ <garbage> | /1/ ", 1)
+        return jsgf + f"<garbage> = ({' | '.join(words)})+;\n"
 
     # --- recognition -----------------------------------------------------------------
     def recognize(self, audio: Audio, grammars: Sequence[Any], *, maxnbest: int = 1,
@@ -260,7 +292,7 @@ class PocketSphinxRecognizer:
             decoder.process_raw(raw, full_utt=True)
             decoder.end_utt()
             hyp = decoder.hyp()
-            if hyp is None or not hyp.hypstr.strip():
+            if hyp is None or not hyp.hypstr.strip() or GARBAGE in hyp.hypstr:
                 return []
             frames = max(decoder.n_frames(), 1)
             path_score = _log_score(decoder)
@@ -268,7 +300,7 @@ class PocketSphinxRecognizer:
             if maxnbest > 1:
                 for n in decoder.nbest():
                     text = n.hypstr.strip() if n is not None else ""
-                    if text and all(t != text for t, _ in texts):
+                    if text and GARBAGE not in text and all(t != text for t, _ in texts):
                         texts.append((text, n.score))
                     if len(texts) >= maxnbest + 3 or len(texts) >= 20:
                         break
@@ -299,7 +331,7 @@ class PocketSphinxRecognizer:
     def _phone_loop_score(self, slot: _Slot, raw: bytes) -> int | None:
         """The acoustic score of a free phone loop over ``raw`` (the unconstrained best)."""
         decoder = slot.decoder
-        if "_allphone" not in slot.searches:
+        if not slot.allphone:
             phone_lm = os.path.join(self.model or "", os.pardir, "en-us-phone.lm.bin") if self.model else ""
             if not os.path.exists(phone_lm):
                 from pocketsphinx import get_model_path
@@ -308,8 +340,7 @@ class PocketSphinxRecognizer:
             if not os.path.exists(phone_lm):
                 return None
             decoder.add_allphone_file("_allphone", phone_lm)
-            slot.searches["_allphone"] = None
-            slot.searches.move_to_end("_allphone", last=False)
+            slot.allphone = True
         decoder.activate_search("_allphone")
         decoder.start_utt()
         decoder.process_raw(raw, full_utt=True)
