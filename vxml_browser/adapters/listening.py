@@ -20,9 +20,9 @@ then the utterance is final, matched or not. Both are floored at ``MIN_GAP`` (a 
 phrase is not the end of it). Confidence filtering against ``confidencelevel`` is the
 interpreter's (it drops alternatives below it).
 
-Voice activity detection is energy-based (``EnergyVad``): 20 ms frames against an adaptive noise
-floor; ``sensitivity`` (0-1, §6.3.2) sets the margin above the floor a frame needs to count as
-speech (18 dB at 0, 12 dB at 0.5, 6 dB at 1) and how many such frames start speech. Time is
+Voice activity detection is energy-based (``EnergyVad``): 20 ms frames against the noise floor
+(the quietest frame of the last 3 s); ``sensitivity`` (0-1, §6.3.2) sets the margin above the floor a frame needs to count as
+speech (14 dB at 0, 9 dB at 0.5, 4 dB at 1) and how many such frames start speech. Time is
 counted in samples, never read from a clock, so tests feed synthetic audio and run instantly.
 """
 
@@ -88,28 +88,29 @@ class ListenParams:
 
 
 class EnergyVad:
-    """Frame-level speech/non-speech by energy over an adaptive noise floor."""
+    """Frame-level speech/non-speech by energy over the noise floor.
+
+    The floor is the quietest 20 ms frame of the last ``WINDOW_S`` seconds (minimum statistics:
+    it follows changing line noise, and speech, which has quiet gaps, does not lift it).
+    """
 
     FRAME_S = 0.02
+    WINDOW_S = 3.0
 
     def __init__(self, sample_rate: int, sensitivity: float = 0.5) -> None:
         s = min(max(sensitivity, 0.0), 1.0)
         self.frame = max(int(sample_rate * self.FRAME_S), 1)
-        self.margin_db = 18.0 - 12.0 * s
+        self.margin_db = 14.0 - 10.0 * s
         self.onset_frames = 5 - round(3 * s)  # 5 frames (100 ms) at 0 ... 2 frames (40 ms) at 1
-        self.floor_db: float | None = None
         self.absolute_db = -60.0 + 10.0 * (1 - s)  # quieter than this is never speech
+        self._levels: deque[float] = deque(maxlen=int(self.WINDOW_S / self.FRAME_S))
+        self.floor_db = -120.0
 
     def is_speech(self, frame: bytes) -> bool:
         db = pcm.rms_dbfs(frame)
-        if self.floor_db is None:
-            self.floor_db = min(db, -40.0)
-        speech = db > max(self.floor_db + self.margin_db, self.absolute_db)
-        if db < self.floor_db:
-            self.floor_db = 0.7 * self.floor_db + 0.3 * db  # falls fast
-        elif not speech:
-            self.floor_db = 0.98 * self.floor_db + 0.02 * db  # rises slowly, only in non-speech
-        return speech
+        self._levels.append(db)
+        self.floor_db = min(self._levels)
+        return db > max(self.floor_db + self.margin_db, self.absolute_db)
 
 
 class Listener:

@@ -28,6 +28,11 @@ def loud_noise(seconds: float, level: float = 3000.0) -> Audio:
     return Audio(pcm.to_pcm(np.random.default_rng(3).normal(0, level, int(seconds * RATE))), RATE)
 
 
+def burst(seconds: float) -> Audio:
+    """Loud noise standing in for speech, after a short silence (the VAD needs a floor)."""
+    return pcm.concat([pcm.silence(0.3, RATE), loud_noise(seconds)], RATE)
+
+
 class Scripted:
     """A recognizer that answers from a list and counts its calls (timing tests)."""
 
@@ -76,7 +81,7 @@ def test_out_of_grammar_speech_is_a_nomatch_when_the_recognizer_finds_nothing(ci
 
 
 def test_completetimeout_ends_a_complete_match_and_incompletetimeout_waits_longer() -> None:
-    speech = loud_noise(0.6)
+    speech = burst(0.6)
     rec = Scripted([Alternative("boston", 0.9)])
     params = ListenParams(completetimeout_s=0.4, incompletetimeout_s=1.2)
     listener = Listener(rec, ["g"], params, sample_rate=RATE)
@@ -94,7 +99,7 @@ def test_completetimeout_ends_a_complete_match_and_incompletetimeout_waits_longe
 def test_speech_resuming_before_incompletetimeout_makes_one_longer_utterance() -> None:
     rec = Scripted([], [Alternative("one two", 1.0)])
     listener = Listener(rec, ["g"], ListenParams(incompletetimeout_s=1.0), sample_rate=RATE)
-    audio = pcm.concat([loud_noise(0.4), pcm.silence(0.5, RATE), loud_noise(0.4), pcm.silence(1.2, RATE)], RATE)
+    audio = pcm.concat([burst(0.4), pcm.silence(0.5, RATE), loud_noise(0.4), pcm.silence(1.2, RATE)], RATE)
     answer = final(listener.listen(audio))
     assert answer == Speech((Alternative("one two", 1.0),))
     assert rec.calls[1] > rec.calls[0] + 0.8
@@ -102,7 +107,7 @@ def test_speech_resuming_before_incompletetimeout_makes_one_longer_utterance() -
 
 def test_maxspeechtimeout() -> None:
     listener = Listener(Scripted(), ["g"], ListenParams(maxspeechtimeout_s=1.0), sample_rate=RATE)
-    assert final(listener.listen(loud_noise(3.0))) == MaxSpeechTimeout()
+    assert final(listener.listen(burst(3.0))) == MaxSpeechTimeout()
 
 
 def test_nbest_up_to_maxnbest(tts, asr, boolean) -> None:
@@ -163,3 +168,19 @@ def test_for_collect_takes_the_properties_and_voice_grammars(cities) -> None:
     assert listener.grammars == [cities]
     assert listener.params == ListenParams(timeout_s=3.0, completetimeout_s=0.6, maxnbest=2, sensitivity=0.8,
                                            recordutterance=True, bargeintype="hotword")
+
+
+def test_steady_line_noise_is_not_speech() -> None:
+    hiss = Audio(pcm.to_pcm(np.random.default_rng(5).normal(0, 1000, 6 * RATE)), RATE)  # -30 dBFS
+    for sensitivity in (0.0, 0.5, 1.0):
+        listener = Listener(Scripted(), ["g"], ListenParams(timeout_s=5.0, sensitivity=sensitivity), sample_rate=RATE)
+        assert final(listener.listen(hiss)) == NoInput(), sensitivity
+
+
+def test_speech_found_in_noise_at_10_db_snr(tts, asr, cities) -> None:
+    right = 0
+    for i, city in enumerate(("Chicago", "Boston", "Seattle", "Miami", "Denver")):
+        audio = pcm.mix_noise(padded(say(tts, city), lead=1.0, snr=None), 10.0, seed=i)
+        answer = final(Listener(asr, [cities], sample_rate=RATE).listen(audio))
+        right += isinstance(answer, Speech) and bool(answer.alternatives) and answer.alternatives[0].text == city.lower()
+    assert right >= 4
