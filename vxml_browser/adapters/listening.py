@@ -24,6 +24,10 @@ Voice activity detection is energy-based (``EnergyVad``): 20 ms frames against t
 (the quietest frame of the last 3 s); ``sensitivity`` (0-1, §6.3.2) sets the margin above the floor a frame needs to count as
 speech (14 dB at 0, 9 dB at 0.5, 4 dB at 1) and how many such frames start speech. Time is
 counted in samples, never read from a clock, so tests feed synthetic audio and run instantly.
+
+Threads: ``feed`` runs the recognizer when an utterance may have ended (~20 ms for PocketSphinx
+plus ~80 ms for its confidence pass), so call it off the event loop (``asyncio.to_thread`` or
+the media worker). A listener belongs to one call; recognizers and synthesizers are shared.
 """
 
 from __future__ import annotations
