@@ -445,9 +445,9 @@ class Acd:
         call = self._call(call_id)
         if call.state is not CallState.WAITING:
             raise BadRequest(f"call {call_id}: callback in state {call.state}")
-        call.callback = number or call.caller
-        if not call.callback:
+        if not (number or call.caller):
             raise BadRequest(f"call {call_id}: a callback needs a number")
+        call.callback = number or call.caller
         self._disarm(("announce", call_id))
         self._emit(ev.CALLBACK, call=call_id, queue=call.queue, number=call.callback,
                    position=self.position(call))
