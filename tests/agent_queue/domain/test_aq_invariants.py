@@ -123,7 +123,7 @@ def apply(w: World, op: tuple) -> None:
             getattr(w, name)(*args)
 
 
-@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(OPS, min_size=3, max_size=40))
 def test_random_requests_keep_the_acd_consistent(ops):
     w = world()
