@@ -20,6 +20,10 @@ import time
 import pjsua2 as pj
 
 events: list[dict] = []
+# stateText differs by wheel ("DISCONNCTD" in 2.10): name the states ourselves
+STATES = {pj.PJSIP_INV_STATE_CALLING: "CALLING", pj.PJSIP_INV_STATE_INCOMING: "INCOMING",
+          pj.PJSIP_INV_STATE_EARLY: "EARLY", pj.PJSIP_INV_STATE_CONNECTING: "CONNECTING",
+          pj.PJSIP_INV_STATE_CONFIRMED: "CONFIRMED", pj.PJSIP_INV_STATE_DISCONNECTED: "DISCONNECTED"}
 T0 = time.monotonic()
 
 
@@ -42,7 +46,8 @@ class Call(pj.Call):
         info = self.getInfo()
         self.state = info.state
         self.code = info.lastStatusCode
-        note("state", call=self.name, state=info.stateText, code=info.lastStatusCode)
+        note("state", call=self.name, state=STATES.get(info.state, info.stateText),
+             code=info.lastStatusCode)
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.media = None  # the port is gone: just drop our players and recorders
             self.release()
