@@ -53,7 +53,7 @@ class Acd:
         self._order = 0
         self._rr_last: dict[str, tuple[int, int]] = {}
         self._aht: dict[str, float] = {}
-        self._staffed: dict[str, int] = {}
+        self._staffed: dict[str, int] = {}  # queue -> signed-in agents who may serve it
         self._out: list[Event] = []
         self.dirty_agents: set[str] = set()
         self.dirty_calls: set[str] = set()
@@ -65,7 +65,10 @@ class Acd:
         self.queues[config.name] = config
         self.waiting.setdefault(config.name, [])
         self._aht.setdefault(config.name, config.default_aht)
-        self._staffed.pop(config.name, None)
+        req = config.widest()
+        self._staffed[config.name] = sum(
+            1 for a in self.agents.values()
+            if a.state is not AgentState.OFFLINE and qualifies(a.skills, req))
         return []
 
     def remove_queue(self, name: str) -> list[Event]:
@@ -73,6 +76,7 @@ class Acd:
             raise BadRequest(f"queue {name}: {len(self.waiting[name])} callers are waiting")
         self._queue(name)
         del self.queues[name], self.waiting[name]
+        self._staffed.pop(name, None)
         return []
 
     def _queue(self, name: str) -> QueueConfig:
@@ -98,7 +102,6 @@ class Acd:
         agent.name, agent.contact = name or agent.name or agent_id, contact
         self._emit(ev.SIGN_IN, agent=agent_id, contact=contact, skills=dict(agent.skills), by=by)
         self._change(agent, AgentEvent.SIGN_IN, reason="signed in", by=by)
-        self._staffed.clear()
         if ready:
             self._change(agent, AgentEvent.READY, by=by)
         return self._flush()
@@ -119,8 +122,12 @@ class Acd:
         agent = self._agent(agent_id)
         was_ready = agent.id in self.ready
         self.ready.discard(agent)
+        signed_in = agent.state is not AgentState.OFFLINE
+        if signed_in:
+            self._staff(agent, -1)
         agent.skills = {str(k): int(v) for k, v in skills.items()}
-        self._staffed.clear()
+        if signed_in:
+            self._staff(agent, +1)
         self.dirty_agents.add(agent.id)
         self._emit(ev.SIGN_IN, agent=agent.id, contact=agent.contact, skills=dict(skills), by=by)
         if was_ready:
@@ -230,8 +237,10 @@ class Acd:
             "by": by})
         if old is AgentState.READY and target is not AgentState.READY:
             self.ready.discard(agent)
+        if old is AgentState.OFFLINE:
+            self._staff(agent, +1)
         if target is AgentState.OFFLINE:
-            self._staffed.clear()
+            self._staff(agent, -1)
             self._leave_if_empty()
         if target is AgentState.READY and old is not AgentState.READY:
             agent.ready_since = now
@@ -578,13 +587,13 @@ class Acd:
                     self._exit(call, "empty", q.empty_target or q.overflow)
 
     def _staffed_count(self, q: QueueConfig) -> int:
-        n = self._staffed.get(q.name)
-        if n is None:
-            req = q.widest()
-            n = self._staffed[q.name] = sum(
-                1 for a in self.agents.values()
-                if a.state is not AgentState.OFFLINE and qualifies(a.skills, req))
-        return n
+        return self._staffed.get(q.name, 0)
+
+    def _staff(self, agent: Agent, delta: int) -> None:
+        """An agent signs in (+1) or out (-1): count him for each queue he may serve."""
+        for q in self.queues.values():
+            if qualifies(agent.skills, q.widest()):
+                self._staffed[q.name] += delta
 
     # ---------------------------------------------------------- announcements
     def position(self, call: Call) -> int:
@@ -730,6 +739,8 @@ class Acd:
                     self._arm(("announce", call.id), now + q.announce_interval)
             elif call.state in (CallState.OFFERED, CallState.RINGING):
                 self._arm(("ring", call.id), now + q.ring_timeout)
+        for q in list(self.queues.values()):
+            self.set_queue(q)  # recount the staffed agents
         for agent in self.agents.values():
             if agent.state is AgentState.WRAP_UP:
                 wrap = self.queues[agent.queue].wrap_up if agent.queue in self.queues else 0.0

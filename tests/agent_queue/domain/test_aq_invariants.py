@@ -135,3 +135,11 @@ def test_random_requests_keep_the_acd_consistent(ops):
             assert w.acd.snapshot() == before, f"{op} was refused but changed the state"
             w.acd._flush()
         check(w)
+        check_staffed(w)
+
+
+def check_staffed(w: World) -> None:
+    for q in w.acd.queues.values():
+        expected = sum(1 for a in w.acd.agents.values()
+                       if a.state is not AgentState.OFFLINE and qualifies(a.skills, q.widest()))
+        assert w.acd._staffed_count(q) == expected, q.name
