@@ -14,6 +14,10 @@ Definitions (each call counted in the period of the event that settles the figur
 * AHT = (talk, hold included, + wrap-up) / handled calls (``complete`` and ``transfer``).
 * occupancy (per agent) = time busy (reserved, alerting, talking, held, wrap-up) /
   (busy + ready).
+
+A caller who overflows on max wait to another queue is offered to both: ``exited`` (reason
+timeout) in the first, then answered or abandoned in the second, where his wait counts from his
+first entry (he keeps his place). Agent times go to the period in which each state ended.
 """
 
 from __future__ import annotations
