@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import random
 import struct
+import time
 import wave
 from collections import deque
 from dataclasses import dataclass, field
@@ -218,7 +220,8 @@ async def run_session(
     trace: Any = None,
 ) -> dict[str, Any]:
     """Run one call to the end; returns the final exit event (also given to the caller)."""
-    session = Session(documents=documents, trace=trace, max_steps=max_steps)
+    session = Session(documents=documents, trace=trace, max_steps=max_steps,
+                      clock=time.time, seed=random.getrandbits(64))
     platform = ConsolePlatform(caller)
     variables = session_vars or {
         "connection": {

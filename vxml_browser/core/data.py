@@ -38,16 +38,30 @@ _DOM_JS = r"""
   Node.prototype.getAttribute = function(name) { var a = this._attrs && this._attrs[name]; return a ? a.value : ""; };
   Node.prototype.getAttributeNode = function(name) { return (this._attrs && this._attrs[name]) || null; };
   Node.prototype.hasAttribute = function(name) { return !!(this._attrs && this._attrs[name]); };
+  function attrNS(el, ns, local) {
+    var list = el.attributes ? el.attributes._a : [];
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].localName === local && (list[i].namespaceURI || null) === (ns || null)) return list[i];
+    }
+    return null;
+  }
+  Node.prototype.getAttributeNS = function(ns, local) { var a = attrNS(this, ns, local); return a ? a.value : ""; };
+  Node.prototype.getAttributeNodeNS = function(ns, local) { return attrNS(this, ns, local); };
+  Node.prototype.hasAttributeNS = function(ns, local) { return !!attrNS(this, ns, local); };
+  Node.prototype.substringData = function(offset, count) { return String(this.data).substr(offset, count); };
   function build(j, parent, doc) {
     var n;
-    if (typeof j === "string") { n = new Node(3, "#text"); n.nodeValue = j; n.data = j; }
+    if (typeof j === "string") { n = new Node(3, "#text"); n.nodeValue = j; n.data = j; n.length = j.length; }
     else {
       n = new Node(1, j.n); n.tagName = j.n; n.localName = j.l; n.namespaceURI = j.ns || null;
       n._attrs = {}; var attrs = [];
-      for (var k in j.a) { var a = new Node(2, k); a.name = k; a.value = j.a[k]; a.nodeValue = j.a[k];
+      for (var x = 0; x < j.a.length; x++) { var spec = j.a[x], k = spec[0];
+        var a = new Node(2, k); a.name = k; a.value = spec[1]; a.nodeValue = spec[1];
+        a.localName = spec[2]; a.namespaceURI = spec[3] || null; a.prefix = spec[4] || null;
         a.specified = true; a.ownerElement = n; a.ownerDocument = doc; n._attrs[k] = a; attrs.push(a); }
       n.attributes = new NodeList(attrs);
       n.attributes.getNamedItem = function(k) { return n._attrs[k] || null; };
+      n.attributes.getNamedItemNS = function(ns, local) { return attrNS(n, ns, local); };
       var kids = []; for (var i = 0; i < j.c.length; i++) kids.push(build(j.c[i], n, doc));
       for (var i = 0; i < kids.length; i++) { kids[i].previousSibling = kids[i-1] || null; kids[i].nextSibling = kids[i+1] || null; }
       n.childNodes = new NodeList(kids); n.firstChild = kids[0] || null; n.lastChild = kids[kids.length-1] || null;
@@ -76,9 +90,16 @@ def _to_json(el: Any) -> Any:
             children.append(_to_json(child))
         if child.tail:
             children.append(child.tail)
-    attrs = {}
-    for k, v in el.attrib.items():
-        attrs[k.split("}", 1)[-1]] = v
+    attrs = []
+    prefixes = {uri: p for p, uri in (el.nsmap or {}).items() if p}
+    for key, value in el.attrib.items():
+        if key.startswith("{"):
+            a_ns, a_local = key[1:].split("}", 1)
+            a_prefix = "xml" if a_ns == "http://www.w3.org/XML/1998/namespace" else prefixes.get(a_ns, "")
+            qname = f"{a_prefix}:{a_local}" if a_prefix else a_local
+        else:
+            a_ns, a_local, a_prefix, qname = None, key, "", key
+        attrs.append([qname, value, a_local, a_ns, a_prefix])  # DOM Level 2: by qualified name
     return {"n": f"{prefix}:{local}" if prefix else local, "l": local, "ns": ns, "a": attrs, "c": children}
 
 

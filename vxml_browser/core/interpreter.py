@@ -110,10 +110,22 @@ class Interpreter:
     # --- URIs and fetching -------------------------------------------------------------
     @property
     def base_uri(self) -> str:
-        return self.doc.uri if self.doc is not None else ""
+        return self.doc.base if self.doc is not None else ""
 
-    def resolve_uri(self, uri: str, base: str | None = None) -> str:
-        return _resolve(base if base is not None else self.base_uri, uri)
+    def base_for(self, where: Node | str | None) -> str:
+        """The base URI of the document that holds ``where`` (a node or a document URI):
+        a reference in the application root resolves against the root, not the leaf."""
+        uri = where.uri if isinstance(where, Node) else where
+        if uri is None:
+            return self.base_uri
+        for doc in (self.doc, self.app_doc):
+            if doc is not None and doc.uri == uri:
+                return doc.base
+        return uri
+
+    def resolve_uri(self, uri: str, where: Node | str | None = None) -> str:
+        """``uri`` resolved against the base of the document holding ``where`` (§1.5.1)."""
+        return resolve_reference(self.base_for(where), uri)
 
     def fetch_attrs(self, node: Node | None, kind: FetchKind) -> FetchAttrs:
         """Fetch attributes from the element, defaulted from the properties (§6.1.1, §6.3.5)."""
@@ -148,7 +160,7 @@ class Interpreter:
         enctype: str = "application/x-www-form-urlencoded",
     ) -> Generator[Any, Any, Fetched | Thrown]:
         """Fetch ``uri`` (resolved against the current document); failures become events."""
-        absolute, _ = urldefrag(self.resolve_uri(uri))
+        absolute, _ = urldefrag(self.resolve_uri(uri, node))
         where = node.where if node is not None else ""
         if not absolute:
             return Thrown("error.badfetch", f"cannot fetch '{uri}'", where)
@@ -156,7 +168,7 @@ class Interpreter:
         if node is not None and kind in ("document", "data"):
             fetchaudio = node.get("fetchaudio") or self.prop("fetchaudio", node) or None
             if fetchaudio:
-                fetchaudio = self.resolve_uri(fetchaudio)
+                fetchaudio = self.resolve_uri(fetchaudio, node)
         if self.session.queue and fetchaudio:
             # Queued prompts play before fetchaudio starts (§6.1.2); without fetchaudio they
             # stay queued until the next wait point, so they remain bargeable (§4.1.8).
@@ -217,7 +229,7 @@ class Interpreter:
             if self.doc is None or dialog not in self.doc.dialogs:
                 return Thrown("error.badfetch", f"no dialog '{dialog}' in {self.base_uri}", node.where)
             return Goto(dialog=dialog)
-        absolute = self.resolve_uri(uri)
+        absolute = self.resolve_uri(uri, node)
         doc_uri, fragment = urldefrag(absolute)
         doc = yield from self.load_document(doc_uri, node, scope, method=method, params=params, enctype=enctype)
         if isinstance(doc, Thrown):
@@ -335,7 +347,7 @@ class Interpreter:
 
 
 @lru_cache(maxsize=4096)
-def _resolve(base: str, uri: str) -> str:
+def resolve_reference(base: str, uri: str) -> str:
     """A URI resolved against a base (RFC 3986); builtin: and data: URIs stay as they are."""
     uri = uri.strip()
     if uri.startswith(("builtin:", "data:")):

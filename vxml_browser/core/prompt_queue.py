@@ -214,7 +214,7 @@ class PromptRenderer:
         self.content(node, fallback)
         fallback_text = normalize("".join(fallback.text))
         if src:
-            uri = self.ctx.resolve_uri(src)
+            uri = self.ctx.resolve_uri(src, node)
             r.ssml.append(f"<audio src={quoteattr(uri)}>{''.join(fallback.ssml)}</audio>")
             r.parts.append(AudioRef(uri, fallback_text))
         else:

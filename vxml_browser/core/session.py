@@ -54,12 +54,19 @@ class Session:
         script_time_limit_s: float = 5.0,
         script_memory_limit: int = 64 * 1024 * 1024,
         max_steps: int = 10_000,
+        clock: Callable[[], float] | None = None,
+        seed: int = 0,
     ) -> None:
+        """``clock`` and ``seed`` are what ECMAScript ``Date`` and ``Math.random`` see; a
+        platform passes the real ones, tests fixed ones (the core reads neither itself)."""
         self.documents = documents if documents is not None else DocumentCache()
         self.trace = trace
         self.script_time_limit_s = script_time_limit_s
         self.script_memory_limit = script_memory_limit
         self.max_steps = max_steps
+        self.clock = clock
+        self.seed = seed
+        self._engine: ScriptEngine | None = None
         self._gen: Generator[Action, Input, None] | None = None
         self.done = False
         self.state: SessionState | None = None
@@ -73,8 +80,14 @@ class Session:
             raise SessionOver("the session is over")
         return self._advance(received)
 
+    def _tick(self) -> None:
+        """Time enters with each input: scripts see the clock as of the latest one."""
+        if self.clock is not None and self._engine is not None:
+            self._engine.set_now(self.clock())
+
     def _advance(self, received: Input | None) -> Action:
         assert self._gen is not None
+        self._tick()
         try:
             action = self._gen.send(received) if received is not None else next(self._gen)
         except StopIteration:
@@ -89,7 +102,9 @@ class Session:
 
     def _main(self, start: Start) -> Generator[Action, Input, None]:
         engine = ScriptEngine(time_limit_s=self.script_time_limit_s,
-                              memory_limit_bytes=self.script_memory_limit)
+                              memory_limit_bytes=self.script_memory_limit, seed=self.seed)
+        self._engine = engine
+        self._tick()
         session_scope = engine.new_scope("session", None)
         variables = {**DEFAULT_SESSION, **start.session}
         for name, value in variables.items():

@@ -115,9 +115,6 @@ def test_the_probe_sees_an_io_import():
     assert {"socket", "selectors"} <= {name for name in new if forbidden(name)}
 
 
-@pytest.mark.xfail(strict=True, reason="design bug: ECMAScript Date and Math.random read the host's wall clock "
-                   "and random source, so the same inputs give different actions; STYLE.md habit 1 (no wall "
-                   "clock or randomness in the core: time comes in as an input or an injected clock)")
 def test_scripts_see_no_wall_clock_or_randomness():
     from vxml_browser.testing.call import Call, vxml
 

@@ -84,7 +84,7 @@ def load_grammar(ctx: Interpreter, node: Node, scope: Scope) -> Generator[Any, A
         elif src.startswith("builtin:"):
             grammar = g.builtin_grammar(src, mode or ("dtmf" if "dtmf" in src else "voice"))
         else:
-            absolute = ctx.resolve_uri(src, node.uri)
+            absolute = ctx.resolve_uri(src, node)
             doc_uri, _, fragment = absolute.partition("#")
             fetched = yield from ctx.fetch_resource(doc_uri, node, scope, kind="grammar")
             if isinstance(fetched, Thrown):

@@ -15,6 +15,7 @@ from urllib.parse import urldefrag
 
 from ..elements import run_content
 from ..events import Thrown
+from ..interpreter import resolve_reference
 from ..outcomes import ExitCall, Goto, Outcome
 from ..scripting import UNDEFINED, ScriptError
 from .catch import EventCounters, Uncaught, handle_chain
@@ -50,7 +51,7 @@ def enter_document(ctx: Interpreter, doc: Document, submitted: bool = False) -> 
     engine = ctx.engine
     app_uri = None
     if doc.application:
-        app_uri = urldefrag(ctx.resolve_uri(doc.application, doc.uri))[0]
+        app_uri = urldefrag(resolve_reference(doc.base, doc.application))[0]
     root_uri = app_uri or doc.uri
     previous = ctx.doc
     ctx.doc = doc
@@ -171,7 +172,7 @@ def run_subdialog_context(
     """Run a subdialog in a new execution context that shares the session (§2.3.4)."""
     from ..interpreter import Interpreter
 
-    absolute = ctx.resolve_uri(src)
+    absolute = ctx.resolve_uri(src, item)
     doc_uri, fragment = urldefrag(absolute)
     if src.strip().startswith("#") and ctx.doc is not None:
         doc = ctx.doc

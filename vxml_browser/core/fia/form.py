@@ -202,11 +202,11 @@ class FormRunner:
                     return None  # no form item left: the form, and the document, are done
                 state.current = selected
                 ctx.trace(selected, f"select <{selected.tag}> {state.var(selected)}")
-                if not self.skip_prompts or ctx.reprompt:
-                    items.queue_item_prompts(self, selected)
-                self.skip_prompts = False
-                ctx.reprompt = False
                 try:
+                    if not self.skip_prompts or ctx.reprompt:
+                        items.queue_item_prompts(self, selected)
+                    self.skip_prompts = False
+                    ctx.reprompt = False
                     outcome = yield from items.execute(self, selected)
                 except ScriptError as exc:
                     outcome = Thrown(exc.event, exc.message, selected.where)

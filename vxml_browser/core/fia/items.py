@@ -387,7 +387,7 @@ def run_block(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
 
 def run_field(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     """``<field>`` (§2.3.1) and ``<initial>`` (§2.3.3): collect input and process it."""
-    entries = yield from active_entries(runner, item if item.tag == "field" else None)
+    entries = yield from active_entries(runner, item)
     if isinstance(entries, Thrown):
         return entries
     matched = yield from collect(runner.ctx, item, entries)
@@ -472,7 +472,7 @@ def run_transfer(runner: FormRunner, item: Node) -> Generator[Any, Any, Any]:
     received = yield Transfer(
         prompts=ctx.session.queue.flush(), dest=dest or "", type=type_,  # type: ignore[arg-type]
         connecttimeout_s=connecttimeout, maxtime_s=maxtime,
-        transferaudio=ctx.resolve_uri(audio) if audio else None, aai=aai,
+        transferaudio=ctx.resolve_uri(audio, item) if audio else None, aai=aai,
         grammars=tuple(GrammarRef(e.mode if e.mode == "dtmf" else "voice", e.grammar, "item") for e in entries),
     )
     thrown = _wait_outcome(ctx, received, item.where)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..actions import Disconnect
 from ..events import Thrown
 from ..outcomes import DisconnectCall, Outcome
+from ..scripting import ScriptError
 from .activation import Entry, grammars_of
 from .catch import EventCounters, Uncaught, handle_chain
 from .collect import Matched, collect
@@ -85,8 +86,6 @@ class MenuRunner:
         return [(text, dtmf, choice) for choice, text, dtmf in menu_choices(self.node)]
 
     def run(self, item: str | None = None, pending: Matched | None = None) -> Generator[Any, Any, Outcome | None]:
-        from .items import links_of, outer_entries, process_menu_input, queue_counted_prompts
-
         ctx = self.ctx
         prompt_count = 0
         skip = False
@@ -96,36 +95,44 @@ class MenuRunner:
             if not ctx.session.step():
                 return Uncaught("error.semantic", f"no input was asked for in {ctx.session.max_steps} "
                                 "steps of the FIA: a transition loop", self.node.where)
-            outcome: Any
-            if pending is not None:
-                outcome = yield from process_menu_input(ctx, self.node, pending)
-                pending = None
-            else:
-                if not skip or ctx.reprompt:
-                    prompt_count += 1
-                    queue_counted_prompts(ctx, self.node, self.scope, prompt_count)
-                skip = False
-                ctx.reprompt = False
-                entries: list[Entry] = []
-                outcome = yield from menu_entries(ctx, self.node, entries)
-                if outcome is None:
-                    outcome = yield from links_of(ctx, self.node, self.scope, entries)
-                if outcome is None:
-                    outcome = yield from outer_entries(ctx, self.node, entries)
-                if outcome is None:
-                    matched = yield from collect(ctx, self.node, entries)
-                    if not isinstance(matched, Matched):
-                        outcome = matched
-                    else:
-                        outcome = yield from process_menu_input(ctx, self.node, matched)
+            queue = pending is None and (not skip or ctx.reprompt)
+            if queue:
+                prompt_count += 1
+            skip = False
+            ctx.reprompt = False
+            try:
+                outcome = yield from self._turn(pending, prompt_count if queue else 0)
+            except ScriptError as exc:  # a prompt's or a choice's expression failed
+                outcome = Thrown(exc.event, exc.message, self.node.where)
+            pending = None
             if isinstance(outcome, DisconnectCall):
                 yield Disconnect(ctx.session.queue.flush(), outcome.namelist)
                 ctx.session.hung_up = True
                 outcome = Thrown("connection.disconnect.hangup", "the interpreter disconnected", self.node.where)
             if isinstance(outcome, Thrown):
                 outcome, skip = yield from handle_chain(ctx, outcome, self.node, self.counters, self.scope)
-                if outcome is None:
-                    continue
             if outcome is None:
                 continue
             return outcome
+
+    def _turn(self, pending: Matched | None, prompt_count: int) -> Generator[Any, Any, Any]:
+        """One iteration: queue the prompts (when ``prompt_count``), collect, follow the choice."""
+        from .items import links_of, outer_entries, process_menu_input, queue_counted_prompts
+
+        ctx = self.ctx
+        if pending is not None:
+            return (yield from process_menu_input(ctx, self.node, pending))
+        if prompt_count:
+            queue_counted_prompts(ctx, self.node, self.scope, prompt_count)
+        entries: list[Entry] = []
+        outcome = yield from menu_entries(ctx, self.node, entries)
+        if outcome is None:
+            outcome = yield from links_of(ctx, self.node, self.scope, entries)
+        if outcome is None:
+            outcome = yield from outer_entries(ctx, self.node, entries)
+        if outcome is not None:
+            return outcome
+        matched = yield from collect(ctx, self.node, entries)
+        if not isinstance(matched, Matched):
+            return matched
+        return (yield from process_menu_input(ctx, self.node, matched))

@@ -39,6 +39,17 @@ class Document:
     dialog_order: list[Node] = field(default_factory=list)
 
     @property
+    def base(self) -> str:
+        """The base URI for the document's relative references: ``xml:base`` resolved
+        against the document's own URI, or that URI (VoiceXML 2.0 §1.5.1)."""
+        xml_base = self.root.get("xml:base")
+        if not xml_base:
+            return self.uri
+        from urllib.parse import urljoin
+
+        return urljoin(self.uri, xml_base.strip())
+
+    @property
     def application(self) -> str | None:
         return self.root.get("application")
 

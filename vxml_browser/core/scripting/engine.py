@@ -94,6 +94,30 @@ _PRELUDE = r"""
 """
 
 
+_CLOCK_AND_RANDOM = r"""
+(function(g) {
+  var RealDate = g.Date, now = function() { return g.__vxml_now_ms; };
+  function D() {
+    if (!(this instanceof D)) return new RealDate(now()).toString();
+    if (arguments.length === 0) return new RealDate(now());
+    var args = [null];
+    for (var i = 0; i < arguments.length; i++) args.push(arguments[i]);
+    return new (Function.prototype.bind.apply(RealDate, args))();
+  }
+  D.prototype = RealDate.prototype;
+  D.now = function() { return now(); };
+  D.UTC = RealDate.UTC;
+  D.parse = RealDate.parse;
+  g.Date = D;
+  var a = %(a)d >>> 0, b = %(b)d >>> 0;  // xorshift64 over two 32-bit halves
+  Math.random = function() {
+    var t = a ^ (a << 11); a = b; b = (b ^ (b >>> 19)) ^ (t ^ (t >>> 8));
+    return (b >>> 0) / 4294967296;
+  };
+})(globalThis);
+"""
+
+
 class ScriptError(Exception):
     """An ECMAScript failure, carrying the VoiceXML event it becomes (error.semantic by default)."""
 
@@ -149,10 +173,17 @@ class ScriptEngine:
     """One call's ECMAScript context (VoiceXML 2.0 §5.1) with limits."""
 
     def __init__(
-        self, *, time_limit_s: float = 5.0, memory_limit_bytes: int = 64 * 1024 * 1024
+        self, *, time_limit_s: float = 5.0, memory_limit_bytes: int = 64 * 1024 * 1024,
+        seed: int = 0,
     ) -> None:
+        """``seed`` drives ``Math.random`` and ``set_now`` sets what ``Date`` sees: the core
+        reads no wall clock or randomness of its own (STYLE.md habit 1). Until ``set_now``,
+        time stands at the epoch."""
         self.ctx = quickjs.Context()
         self.ctx.eval(_PRELUDE)
+        self.ctx.set("__vxml_now_ms", 0.0)
+        self.ctx.eval(_CLOCK_AND_RANDOM % {"a": (seed & 0xFFFFFFFF) or 0x9E3779B9,
+                                             "b": ((seed >> 32) & 0xFFFFFFFF) or 0x7F4A7C15})
         self.time_limit_s = time_limit_s
         self.ctx.set_time_limit(time_limit_s)
         self.ctx.set_memory_limit(memory_limit_bytes)
@@ -181,6 +212,10 @@ class ScriptEngine:
         self._compiled: dict[tuple[str, int, str], Any] = {}
         self._objects: dict[int, Any] = {}
         self._next_object = 0
+
+    def set_now(self, seconds: float) -> None:
+        """The time ECMAScript ``Date`` sees from now on (seconds since the epoch)."""
+        self.ctx.set("__vxml_now_ms", float(seconds) * 1000.0)
 
     # --- scopes ----------------------------------------------------------------------
     def new_scope(self, name: str, parent: Scope | None, *, self_named: bool = True) -> Scope:

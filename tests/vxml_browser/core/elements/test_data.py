@@ -1,7 +1,6 @@
 """``<data>`` (VoiceXML 2.1 §5): fetch XML and expose it as a read-only DOM."""
 
 
-import pytest
 
 from vxml_browser.testing.call import Call, vxml
 
@@ -122,17 +121,11 @@ def test_data_elements_by_namespace():
     call.logs("1 item")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: getAttribute takes the qualified name in DOM Level 2, but a "
-                   "prefixed attribute is stored under its local name: getAttribute('x:id') is '' and "
-                   "getAttribute('id') is '7' (VoiceXML 2.1 Appendix D: the DOM Level 2 Core interfaces)")
 def test_data_get_attribute_by_qualified_name():
     call = ns_data("d.documentElement.getAttribute('x:id') + '|' + d.documentElement.getAttribute('id')")
     call.logs("7|")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the <data> DOM lacks getAttributeNS, hasAttributeNS, "
-                   "getAttributeNodeNS, NamedNodeMap.getNamedItemNS and CharacterData length/substringData "
-                   "(VoiceXML 2.1 Appendix D: the read-only subset of the DOM Level 2 Core interfaces)")
 def test_data_namespace_and_character_data_methods():
     call = ns_data("d.documentElement.getAttributeNS('urn:x', 'id') + ' ' + "
                    "d.documentElement.hasAttributeNS('urn:x', 'id') + ' ' + "

@@ -1,6 +1,5 @@
 """``<goto>`` (VoiceXML 2.0 §5.3.7): to a form item, a dialog, or a document."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, vxml
 
@@ -142,9 +141,6 @@ def test_goto_fetch_attributes_are_on_the_fetch():
     assert (attrs.timeout_s, attrs.maxage) == (7.0, 60)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: <vxml xml:base> is ignored, relative URIs resolve against the "
-                   "document's own URI; VoiceXML 2.0 §1.5.1 (vxml attributes): xml:base is the base URI "
-                   "that all relative references within the document take")
 def test_goto_resolves_against_xml_base():
     call = Call({"main.vxml": vxml('<form><block><goto next="x.vxml"/></block></form>',
                                    extra=' xml:base="http://other.example/dir/"'),

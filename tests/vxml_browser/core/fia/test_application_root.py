@@ -161,21 +161,18 @@ URI_BUG = pytest.mark.xfail(strict=True, reason=(
     "§1.5.1: a document's URIs resolve against its own base)"))
 
 
-@URI_BUG
 def test_a_root_link_resolves_its_uri_against_the_root():
     call = Call(NESTED, start="app/sub/leaf.vxml")
     call.say("main menu")
     call.exits("menu")
 
 
-@URI_BUG
 def test_a_root_catch_resolves_its_uris_against_the_root():
     call = Call(NESTED, start="app/sub/leaf.vxml")
     call.press("1")
     call.exits("menu")
 
 
-@URI_BUG
 def test_root_catch_audio_resolves_against_the_root():
     call = Call(NESTED, start="app/sub/leaf.vxml")
     call.press("2")

@@ -1,6 +1,5 @@
 """``<initial>`` (VoiceXML 2.0 §2.3.3): the first prompt of a mixed-initiative form."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, grammar, vxml
 
@@ -51,9 +50,6 @@ def test_after_the_initial_the_directed_fields_ask_for_the_rest():
     call.exits("AB:true")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a <link> inside <initial> is not active while the <initial> is "
-                   "visited (active_entries skips item links when there is no field); VoiceXML 2.0 §2.5: a "
-                   "link may be a child of <vxml>, <form>, <field> or <initial>, active in that scope")
 def test_a_link_inside_initial_is_active_in_the_initial():
     call = Call({"main.vxml": vxml(
         "<form>" + FORM_GRAMMAR + '<initial name="start"><link next="#operator">' + grammar("operator") +
