@@ -280,7 +280,8 @@ class Acd:
             return "empty", q.empty_target or q.overflow
         return None
 
-    def _join(self, call: Call, q: QueueConfig) -> None:
+    def _join(self, call: Call, q: QueueConfig, max_wait_from: float | None = None) -> None:
+        """Put a call in a queue's line; its max wait counts from ``max_wait_from`` (entry)."""
         now = self.now()
         call.queue, call.state = q.name, CallState.WAITING
         self.calls[call.id] = call
@@ -290,7 +291,8 @@ class Acd:
                    tier=call.tier.name.lower(), priority=call.priority,
                    position=self.position(call))
         if q.max_wait is not None:
-            self._arm(("maxwait", call.id), call.entered + q.max_wait)
+            base = call.entered if max_wait_from is None else max_wait_from
+            self._arm(("maxwait", call.id), base + q.max_wait)
         for i, rule in enumerate(q.time_rules):
             if call.entered + rule.after > now:
                 self._arm(("rule", call.id, str(i)), call.entered + rule.after)
@@ -496,7 +498,7 @@ class Acd:
             # the caller keeps the time already waited: the place is by first entry
             call.entered = call.first_entered
             call.state = CallState.WAITING
-            self._join(call, other)
+            self._join(call, other, max_wait_from=self.now())  # the new queue's max wait from now
             return
         self._exit(call, "timeout", target)
 

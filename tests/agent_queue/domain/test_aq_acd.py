@@ -460,3 +460,12 @@ def test_sign_in_without_skills_keeps_the_assigned_ones():
     w.sign_out("ann")
     w.sign_in("ann", "sip:ann-desk2", None)
     assert (w.acd.agents["ann"].skills, w.acd.agents["ann"].contact) == ({"sales": 4}, "sip:ann-desk2")
+
+
+def test_overflow_between_two_queues_does_not_ping_pong():
+    w = World(Q("a", max_wait=30, overflow="queue:b"), Q("b", max_wait=20, overflow="queue:a"))
+    w.enter("c1", "a")
+    out = w.tick(30)
+    assert [(e.kind, e.queue) for e in out if e.kind in ("exit", "enter")] == [("exit", "a"), ("enter", "b")]
+    out = w.tick(20)
+    assert [(e.kind, e.queue) for e in out if e.kind in ("exit", "enter")] == [("exit", "b"), ("enter", "a")]
