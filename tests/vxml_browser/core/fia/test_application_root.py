@@ -1,7 +1,6 @@
 """Application root documents (VoiceXML 2.0 §1.5.2, §5.1.2): root variables, catches, links and
 properties are active in its leaves; the application scope lives while the application does."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, dtmf, grammar, vxml
 
@@ -155,12 +154,6 @@ NESTED = {
                               '<else/><throw event="app.play"/></if></filled></field></form>',
                               application="../root.vxml"),
 }
-URI_BUG = pytest.mark.xfail(strict=True, reason=(
-    "bug: relative URIs in the application root's links and catches resolve against the leaf document "
-    "(http://test/app/sub/menu.vxml) instead of the root that holds them (RFC 3986 §5.1; VoiceXML 2.0 "
-    "§1.5.1: a document's URIs resolve against its own base)"))
-
-
 def test_a_root_link_resolves_its_uri_against_the_root():
     call = Call(NESTED, start="app/sub/leaf.vxml")
     call.say("main menu")

@@ -1,7 +1,6 @@
 """Prompt selection in the FIA (VoiceXML 2.0 §4.1.6, Appendix C): prompt counters, tapering,
 and no prompts after a catch that did not ``<reprompt>``."""
 
-import pytest
 
 from vxml_browser.testing.call import Call, dtmf, vxml
 
@@ -114,12 +113,6 @@ def test_filled_prompts_play_before_the_next_items_prompts():
     call.press("1")
     call.hears("Got it.")
     call.hears("Next.")
-
-
-UNCATCHABLE = pytest.mark.xfail(strict=True, reason=(
-    "bug: an ECMAScript error while choosing or rendering a form item's or menu's prompts (prompt cond, "
-    "<value expr>) escapes the FIA's event handling and ends the call; it is error.semantic (VoiceXML 2.0 "
-    "§5.2.6), which the form's or document's <catch> must get"))
 
 
 def test_an_error_in_a_prompt_cond_is_a_catchable_error_semantic():
