@@ -76,6 +76,12 @@ class QueueConfig:
             raise BadRequest(f"queue {self.name}: strategy {self.strategy!r}, expected one of {STRATEGIES}")
         if self.sl_variant not in SL_VARIANTS:
             raise BadRequest(f"queue {self.name}: sl_variant {self.sl_variant!r}, expected one of {SL_VARIANTS}")
+        for name, value, least in (("ring_timeout", self.ring_timeout, 0.001), ("wrap_up", self.wrap_up, 0),
+                                   ("announce_interval", self.announce_interval, 0),
+                                   ("max_wait", self.max_wait, 0.001), ("max_length", self.max_length, 0),
+                                   ("sl_threshold", self.sl_threshold, 0), ("short_abandon", self.short_abandon, 0)):
+            if value is not None and value < least:
+                raise BadRequest(f"queue {self.name}: {name} {value!r}, expected at least {least}")
 
     def requirements(self, waited: float) -> Mapping[str, int]:
         """The minimum skill levels for a caller who has waited ``waited`` seconds."""

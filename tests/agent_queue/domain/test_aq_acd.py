@@ -469,3 +469,10 @@ def test_overflow_between_two_queues_does_not_ping_pong():
     assert [(e.kind, e.queue) for e in out if e.kind in ("exit", "enter")] == [("exit", "a"), ("enter", "b")]
     out = w.tick(20)
     assert [(e.kind, e.queue) for e in out if e.kind in ("exit", "enter")] == [("exit", "b"), ("enter", "a")]
+
+
+@pytest.mark.parametrize(("setting", "value"), [("ring_timeout", 0), ("wrap_up", -1), ("max_wait", 0),
+                                                ("announce_interval", -5), ("strategy", "fastest")])
+def test_queue_settings_are_checked(setting, value):
+    with pytest.raises(BadRequest, match=f"{setting} {value!r}"):
+        Q(**{setting: value})
