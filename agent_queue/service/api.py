@@ -22,7 +22,7 @@ import asyncio
 import json
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from agent_queue.domain.errors import AcdError, BadRequest
 from agent_queue.domain.events import Event
@@ -423,8 +423,15 @@ async def cti(request: web.Request) -> web.StreamResponse:
             await ws.send_json(m)
 
     async def pump() -> None:
-        while True:
-            await ws.send_json(await queue.get())
+        try:
+            while True:
+                msg = await queue.get()
+                if r.hub.is_lagging(key):  # too far behind: the client reconnects with ?since=
+                    await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"lagging behind")
+                    return
+                await ws.send_json(msg)
+        except (ConnectionError, RuntimeError):
+            return  # the peer went away; the receive loop ends too
 
     sender = asyncio.get_running_loop().create_task(pump())
     r.sockets.add(ws)

@@ -43,23 +43,32 @@ class Hub:
         self.seq = 0
         self.recent: deque[Message] = deque(maxlen=keep)
         self.subscribers: dict[int, tuple[Filter, asyncio.Queue[Message]]] = {}
+        self.lagging: set[int] = set()
 
     def publish(self, msg: Message) -> None:
         self.seq += 1
         msg["stream_seq"] = self.seq
         self.recent.append(msg)
-        for flt, queue in list(self.subscribers.values()):
+        for key, (flt, queue) in list(self.subscribers.items()):
             if flt(msg):
-                queue.put_nowait(msg)
+                try:
+                    queue.put_nowait(msg)
+                except asyncio.QueueFull:  # a subscriber that does not keep up: cut it off;
+                    self.subscribers.pop(key, None)  # it reconnects and replays with ?since=
+                    self.lagging.add(key)
 
-    def subscribe(self, flt: Filter) -> tuple[int, asyncio.Queue[Message]]:
-        queue: asyncio.Queue[Message] = asyncio.Queue()
+    def subscribe(self, flt: Filter, maxsize: int = 5_000) -> tuple[int, asyncio.Queue[Message]]:
+        queue: asyncio.Queue[Message] = asyncio.Queue(maxsize)
         key = id(queue)
         self.subscribers[key] = (flt, queue)
         return key, queue
 
     def unsubscribe(self, key: int) -> None:
         self.subscribers.pop(key, None)
+        self.lagging.discard(key)
+
+    def is_lagging(self, key: int) -> bool:
+        return key in self.lagging
 
     def since(self, after: int, flt: Filter) -> list[Message]:
         return [m for m in self.recent if m["stream_seq"] > after and flt(m)]
