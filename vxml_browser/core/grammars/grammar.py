@@ -136,6 +136,7 @@ class Grammar:
                 prog.scripted = True
             self._semantics = Semantics(prog)
             self._program = prog
+            self._parse_memo: dict[tuple[tuple[str, ...], int], tuple[list[Any], bool, bool]] = {}
         return self._program
 
     def semantics(self) -> Semantics:
@@ -145,20 +146,37 @@ class Grammar:
 
     # -- matching ----------------------------------------------------------------------------------
     def parse(self, tokens: list[str], limit: int = 1) -> tuple[list[Any], bool, bool]:
-        """``(interpretations, can_grow, alive)`` for a token list."""
+        """``(interpretations, can_grow, alive)`` for a token list.
+
+        Results are memoised per grammar for the same tokens (a DTMF collect asks again after
+        every key, and callers repeat themselves), unless header scripts keep state between
+        matches. Interpretations are plain data the caller must not mutate.
+        """
         prog = self.program()
+        key = (tuple(tokens), limit)
+        hit = self._parse_memo.get(key)
+        if hit is not None:
+            return hit
         res = run(prog, tokens)
         sem = self._semantics
         assert sem is not None
         values = []
         for ev in res.accepted[:limit]:
             values.append(sem.evaluate(events_of(ev), tokens))
-        return values, res.can_grow, res.alive
+        out = (values, res.can_grow, res.alive)
+        if not prog.header_scripts:
+            if len(self._parse_memo) >= _PARSE_MEMO_SIZE:
+                self._parse_memo.pop(next(iter(self._parse_memo)))
+            self._parse_memo[key] = out
+        return out
 
     def parse_tree(self, tokens: list[str]) -> list[tuple[int, Any]] | None:
         """The events of the preferred parse (for tests and the SRGS conformance runner)."""
         res = run(self.program(), tokens)
         return events_of(res.accepted[0]) if res.accepted else None
+
+
+_PARSE_MEMO_SIZE = 256
 
 
 def _fmt(g: Grammar) -> str:
