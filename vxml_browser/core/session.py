@@ -43,6 +43,17 @@ class SessionOver(Exception):
     """``send`` was called after ``Exit``: a platform bug."""
 
 
+def _ended(exc: Exception) -> Generator[Action, Input, None]:
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}"
+    yield Error("error.platform", f"internal error: {type(exc).__name__}: {exc}", where)
+    yield Exit(None, "error")
+
+
 class Session:
     """One call's interpreter."""
 
@@ -93,6 +104,11 @@ class Session:
         except StopIteration:
             self.done = True
             return Exit(None, "end")
+        except Exception as exc:  # noqa: BLE001 - the one place a bug is turned into an ending
+            # A Python exception here is an interpreter bug. It ends this call with an error
+            # the platform can log (and write a call record for) instead of killing a worker.
+            self._gen = _ended(exc)
+            return next(self._gen)
         if isinstance(action, Exit):
             self.done = True
             self._gen.close()
