@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import time
 from collections import deque
@@ -27,6 +28,7 @@ from agent_queue.store import Store
 
 from .config import Settings
 
+log = logging.getLogger(__name__)
 Message = dict[str, Any]
 Filter = Callable[[Message], bool]
 
@@ -108,6 +110,7 @@ class Runtime:
         self._dirty_calls: dict[str, Message | None] = {}
         self._flush_scheduled = False
         self.sockets: set[Any] = set()  # open CTI WebSockets, closed at shutdown
+        self.retry_delay = 1.0  # seconds before saving again when the database was away
         self.http: aiohttp.ClientSession | None = None
         agents, calls, counters = store.load()
         self._restored = (agents, calls, counters)
@@ -170,8 +173,17 @@ class Runtime:
         events, self._unsaved = self._unsaved, []
         agents, self._dirty_agents = self._dirty_agents, {}
         calls, self._dirty_calls = self._dirty_calls, {}
-        self.store.save(events, agents.values(), [c for c in calls.values() if c is not None],
-                        [k for k, c in calls.items() if c is None], self.acd.counters())
+        try:
+            self.store.save(events, agents.values(), [c for c in calls.values() if c is not None],
+                            [k for k, c in calls.items() if c is None], self.acd.counters())
+        except Exception:  # the database is away: keep everything, in order, and try again
+            log.exception("agent queue: saving %d events failed; retrying", len(events))
+            self._unsaved[:0] = events
+            self._dirty_agents = {**agents, **self._dirty_agents}
+            self._dirty_calls = {**calls, **self._dirty_calls}
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                asyncio.get_running_loop().call_later(self.retry_delay, self.flush)
 
     def _reschedule(self) -> None:
         if self._timer:

@@ -107,3 +107,34 @@ async def test_client_reconnects_after_a_service_restart(tmp_path, crm):
         finally:
             await svc.close()
             await svc.server.close()
+
+
+async def test_changes_are_kept_while_the_database_is_away(tmp_path, crm, caplog):
+    import asyncio
+
+    from agent_queue.service.keys import RUNTIME
+
+    svc = await start(settings(f"sqlite:///{tmp_path / 'acd.db'}", crm))
+    try:
+        runtime = svc.server.app[RUNTIME]
+        runtime.retry_delay = 0.05
+        real_save, failures = runtime.store.save, []
+
+        def flaky_save(*args, **kwargs):
+            if not failures:
+                failures.append(1)
+                raise OSError("database unreachable")
+            return real_save(*args, **kwargs)
+
+        runtime.store.save = flaky_save
+        ann = await svc.login("ann")
+        await ann.agent_ready()
+        await asyncio.sleep(0.2)
+        assert failures and "saving" in caplog.text
+        kinds = [e.kind for e in runtime.store.events()]
+        assert kinds.count("sign_in") == 1 and "agent_state" in kinds
+        agents, _, _ = runtime.store.load()
+        assert [a["state"] for a in agents] == ["READY"]
+    finally:
+        await svc.close()
+        await svc.server.close()
