@@ -40,9 +40,12 @@ def test_menu_and_digits(platform: Platform, fresh: AppServer, sip_tmp: str, met
     assert record["start"] <= record["answer"] <= record["end"]
 
 
-def test_caller_hears_the_prompt(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
-    """What the caller records is the welcome prompt, not silence."""
-    events, heard = call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 4.0], ["hangup"]])
+@pytest.mark.parametrize("codec", ["PCMU", "PCMA", "G722"])
+def test_caller_hears_the_prompt(platform: Platform, fresh: AppServer, sip_tmp: str, codec: str) -> None:
+    """What the caller records is the welcome prompt, not silence, with each codec."""
+    events, heard = call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 4.0], ["hangup"]],
+                         codecs=[codec])
+    assert next(e for e in events if e["event"] == "media")["codec"] == codec
     audio = EspeakSynthesizer().synthesize(
         f'<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">{WELCOME}</speak>')
     expected = np.frombuffer(audio.pcm, dtype="<i2")

@@ -75,7 +75,7 @@ class Call(pj.Call):
                 if self.media is not None:
                     return
                 self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
-                note("media", call=self.name)
+                note("media", call=self.name, codec=self.getStreamInfo(i).codecName)
                 rec = self.script.get("record")
                 if rec:
                     path = rec if self.name == "call" else rec.replace(".wav", f"-{self.name}.wav")
@@ -175,8 +175,10 @@ def main() -> None:
     EP.transportCreate(pj.PJSIP_TRANSPORT_UDP, t)
     EP.libStart()
     EP.audDevManager().setNullDev()
+    wanted = SCRIPT.get("codecs", ["PCMU", "PCMA"])
     for c in EP.codecEnum2():
-        EP.codecSetPriority(c.codecId, {"PCMU": 255, "PCMA": 254}.get(c.codecId.split("/")[0], 0))
+        name = c.codecId.split("/")[0]
+        EP.codecSetPriority(c.codecId, 255 - wanted.index(name) if name in wanted else 0)
     acfg = pj.AccountConfig()
     acfg.idUri = f"sip:{SCRIPT.get('user', 'tester')}@127.0.0.1:{SCRIPT['port']}"
     acfg.regConfig.registerOnAdd = False
