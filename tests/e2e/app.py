@@ -24,6 +24,7 @@ class AppServer:
         self.received: dict[str, list[Any]] = {"result": [], "upload": [], "records": [],
                                                "transfer": []}
         self.transfer: dict[str, str] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # extra files under /ivr/ (made by tests)
         self.loop = asyncio.new_event_loop()
         self.port = 0
         self.ready = threading.Event()
@@ -57,6 +58,7 @@ class AppServer:
         app.router.add_post("/upload", self.upload)
         app.router.add_route("*", "/agent", self.agent)
         app.router.add_post("/records", self.records)
+        app.router.add_route("*", "/slow", self.slow)
         self.runner = web.AppRunner(app)
         self.loop.run_until_complete(self.runner.setup())
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -66,6 +68,9 @@ class AppServer:
         self.loop.run_forever()
 
     async def static(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["name"] in self.files:
+            body, ctype = self.files[request.match_info["name"]]
+            return web.Response(body=body, content_type=ctype)
         path = os.path.join(HERE, "ivr", request.match_info["name"])
         if not os.path.exists(path):
             raise web.HTTPNotFound()
@@ -111,6 +116,11 @@ class AppServer:
 </form>"""
         self.received["transfer"].append(dict(request.query))
         return web.Response(text=DOC.format(body=body), content_type="application/voicexml+xml")
+
+    async def slow(self, request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(2.5)
+        return web.Response(text=DOC.format(body="<form><block><exit/></block></form>"),
+                            content_type="application/voicexml+xml")
 
     async def records(self, request: web.Request) -> web.StreamResponse:
         self.received["records"].append(await request.json())
