@@ -51,7 +51,7 @@ def env() -> dict[str, str]:
 class Platform:
     """A running ``vxml-browser sip`` process."""
 
-    def __init__(self, app: AppServer, tmp: str, workers: int = 1) -> None:
+    def __init__(self, app: AppServer, tmp: str, workers: int = 1, extra: str = "") -> None:
         self.port = free_port()
         self.tmp = tmp
         self.config = os.path.join(tmp, "sip.toml")
@@ -65,9 +65,10 @@ rtp_port = {rtp_base()}
 synthesizer = "espeak"
 call_records_url = "{app.base}/records"
 media_cache = "{os.path.join(tmp, 'media')}"
-
+{extra}
 [sip.apps]
 "redirect" = "{app.base}/agent?quiet=1"
+"voice" = "{app.base}/ivr/voice.vxml"
 """)
         self.log_path = os.path.join(tmp, "platform.log")
         self.log = open(self.log_path, "w")

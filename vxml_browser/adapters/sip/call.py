@@ -127,7 +127,8 @@ class SipCall:
 
     def __init__(self, engine: Engine, key: int, details: dict[str, Any], *,
                  renderer: PromptRenderer, fetcher: Fetcher, record_dir: str | None = None,
-                 now: Callable[[], float] = time.time) -> None:
+                 now: Callable[[], float] = time.time,
+                 recognizer_for: Callable[[str], Any] | None = None) -> None:
         self.engine = engine
         self.key = key
         self.details = details
@@ -149,6 +150,10 @@ class SipCall:
         self.other: dict[int, dict[str, Any]] = {}  # outbound legs: key -> state
         self.xfer_status: list[tuple[int, bool]] = []
         self.answered_at: float | None = None
+        self.recognizer_for = recognizer_for
+        self.listener: Any = None  # a listening.Listener while a voice Collect waits
+        self.heard: Input | None = None
+        self.listening = False
 
     # -- events from the engine (on the loop) ------------------------------------------------------
     def on_event(self, kind: str, arg: Any) -> None:
@@ -172,7 +177,24 @@ class SipCall:
             self.outstanding.clear()
         elif kind == "xfer":
             self.xfer_status.append(arg)
+        elif kind == "audio":
+            self.on_audio(arg)
+            return
         self._wake.set()
+
+    def on_audio(self, frame: bytes) -> None:
+        """Caller audio for the listener (VAD, then the recognizer at the end of an utterance)."""
+        if self.listener is None or self.heard is not None:
+            return
+        from ..listening import BargeIn, Heard
+
+        for event in self.listener.feed(frame):
+            if isinstance(event, BargeIn):
+                if self.outstanding and not self._playing_without_bargein():
+                    self.engine.submit(self.engine.stop_play, self.key)
+            elif isinstance(event, Heard):
+                self.heard = event.input
+                self._wake.set()
 
     def on_leg_event(self, leg: int, kind: str, arg: Any) -> None:
         state = self.other.setdefault(leg, {})
@@ -283,9 +305,47 @@ class SipCall:
             if token is not None and token in self.outstanding:
                 self.engine.submit(self.engine.stop_token, self.key, token)
 
+    def _voice(self, action: Collect) -> bool:
+        return (self.recognizer_for is not None and "voice" in action.inputmodes
+                and any(g.mode == "voice" for g in action.grammars)
+                and getattr(self.engine, "has_frames", False))
+
+    async def collect_voice(self, action: Collect) -> Input | None:
+        """Listen for speech as well as keys (VoiceXML 2.0 §4.1.8, §6.3.2); ``None`` if this
+        collect has no recognizer."""
+        from ..listening import Listener
+
+        assert self.recognizer_for is not None
+        recognizer = self.recognizer_for(action.prompts[0].lang if action.prompts else "en-US")
+        if recognizer is None:
+            return None
+        if not self.listening:
+            await self.engine.run(self.engine.listen, self.key)
+            self.listening = True
+        self.heard = None
+        self.listener = Listener.for_collect(action, recognizer,
+                                             sample_rate=self.renderer.cache.rate)
+        try:
+            await self.wait(lambda: bool(self.keys) or self.hung_up or self.heard is not None
+                            or not self.outstanding, None)
+            self.listener.start_timer()
+            limit = action.timeout_s + action.maxspeechtimeout_s + 5.0
+            await self.wait(lambda: bool(self.keys) or self.hung_up or self.heard is not None, limit)
+        finally:
+            self.listener = None
+        if self.hung_up:
+            return Hangup()
+        if self.keys and "dtmf" in action.inputmodes:
+            return DtmfKey(self.keys.popleft())
+        return self.heard if self.heard is not None else NoInput()
+
     async def collect(self, action: Collect) -> Input:
         await self.queue_prompts(action.prompts)
         await self.answer()
+        if action.phase == "start" and self._voice(action):
+            got = await self.collect_voice(action)
+            if got is not None:
+                return got
         if action.phase == "start":
             await self.wait(lambda: bool(self.keys) or self.hung_up or not self.outstanding, None)
             if self.keys and "dtmf" in action.inputmodes:

@@ -12,6 +12,8 @@
     call_records_url = ""            # POST a JSON call record here when a call ends
     synthesizer = ""                 # a speech plugin name ("espeak") or "module:Class"; default:
                                      # the [speech] table's choice per language (plugins.py)
+    recognizer = ""                  # a speech plugin ("pocketsphinx", "vosk") for voice input;
+                                     # needs the 2.15 wheel (AudioMediaPort): see pjsua2_path
     media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
     pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
     kamailio = "kamailio"            # the Kamailio binary (pool only)
@@ -41,6 +43,7 @@ class SipConfig:
     codecs: tuple[str, ...] = ("PCMU/8000", "PCMA/8000", "G722/16000")
     call_records_url: str = ""
     synthesizer: str = ""
+    recognizer: str = ""
     media_cache: str = ""
     pjsua2_path: str = ""
     kamailio: str = "kamailio"

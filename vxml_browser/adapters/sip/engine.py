@@ -133,6 +133,7 @@ class Leg:
     disconnected: bool = False
     last_info: str = ""
     dialog: dict[str, str] = field(default_factory=dict)  # From/To with tags, as sent
+    port: Any = None  # an AudioMediaPort taking the caller's audio (2.15 only)
 
 
 class Engine:
@@ -527,7 +528,32 @@ class Engine:
                 except Exception:
                     pass
 
+    # -- caller audio for speech recognition (2.15's AudioMediaPort) ---------------------------------
+    @property
+    def has_frames(self) -> bool:
+        return hasattr(self.pj, "AudioMediaPort") if self.pj is not None else False
+
+    def listen(self, key: int) -> None:
+        """Send the caller's audio (PCM16 frames of 20 ms) to the loop as ``audio`` events. The
+        port's ``onFrameReceived`` runs on the bridge's clock thread: only 2.15 survives that."""
+        leg = self.legs.get(key)
+        if leg is None or leg.media is None or leg.port is not None:
+            return
+        if not self.has_frames:
+            raise RuntimeError(f"pjsua2 {self.version} has no AudioMediaPort: no speech input")
+        fmt = self.pj.MediaFormatAudio()
+        fmt.type = self.pj.PJMEDIA_TYPE_AUDIO
+        fmt.clockRate = self.config.clock_rate
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = 20000
+        port = _Port(self, leg)
+        port.createPort(f"listen{key}", fmt)
+        leg.media.startTransmit(port)
+        leg.port = port
+
     def _release(self, leg: Leg) -> None:
+        leg.port = None
         self._stop_player(leg)
         leg.players.clear()
         if leg.recorder is not None:
@@ -685,6 +711,25 @@ def _make_classes() -> tuple[type, type]:
 
 
 _classes: tuple[type, type] | None = None
+_port_class: type | None = None
+
+
+def _Port(engine: Engine, leg: Leg) -> Any:  # noqa: N802
+    global _port_class
+    if _port_class is None:
+        pj = pjsua2_module()
+
+        class Port(pj.AudioMediaPort):  # type: ignore[misc, name-defined]
+            def __init__(self, leg: Leg) -> None:
+                super().__init__()
+                self.leg = leg
+
+            def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 (clock thread)
+                if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
+                    self.leg.sink("audio", bytes(frame.buf))
+
+        _port_class = Port
+    return _port_class(leg)
 
 
 def _Account(engine: Engine) -> Any:  # noqa: N802

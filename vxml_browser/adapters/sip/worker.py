@@ -54,6 +54,7 @@ class Worker:
         self.media = MediaCache(config.media_cache or None, config.clock_rate)
         self.renderer = PromptRenderer(self.media, load_synthesizers(config.synthesizer or None, config.speech))
         self.engine: Engine | None = None
+        self.recognizer_for = recognizers(config)
         self.stopped = asyncio.Event()
         self.records_session: aiohttp.ClientSession | None = None
         self.completed = 0
@@ -82,7 +83,8 @@ class Worker:
     def new_call(self, key: int, details: dict[str, Any]) -> None:
         assert self.engine is not None
         fetcher = HttpFetcher(cache=self.http_cache)
-        call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher)
+        call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher,
+                       recognizer_for=self.recognizer_for)
         self.calls[key] = call
         task = asyncio.get_running_loop().create_task(self.run_call(call))
         self.tasks.add(task)
@@ -165,6 +167,17 @@ class Worker:
             self.engine.stop()
         if self.records_session is not None:
             await self.records_session.close()
+
+
+def recognizers(config: SipConfig) -> Any:
+    """The recognizer per language when ``recognizer`` names a speech plugin (else DTMF only)."""
+    if not config.recognizer:
+        return None
+    from ..plugins import SpeechPlugins
+
+    table = dict(config.speech)
+    table["asr"] = {**table.get("asr", {}), "plugin": config.recognizer}
+    return SpeechPlugins(table).recognizer
 
 
 def run_worker(config: SipConfig, index: int = 0, port: int | None = None,
