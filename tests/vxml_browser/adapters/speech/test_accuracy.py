@@ -51,7 +51,7 @@ def measure(tts, asr, cases, snr_db: float, seed: int) -> tuple[int, list[tuple[
 @pytest.mark.parametrize(("snr_db", "floor"), [(15.0, 0.75), (10.0, 0.65)])
 def test_accuracy_in_noise(tts, asr, boolean, menu, cities, digits, snr_db, floor) -> None:
     """Every phrase twice, with different noise: 72 utterances at each SNR.
-    Measured: 63/72 (88%) at 15 dB, 61/72 (85%) at 10 dB."""
+    Measured: 63/72 (88%) at 15 dB, 56/72 (78%) at 10 dB (61/72 with ``garbage = "none"``)."""
     cases = corpus(boolean, menu, cities, digits)
     right, wrong = 0, []
     for seed in range(2):
@@ -73,10 +73,10 @@ def test_silence_and_noise_give_no_hypothesis(asr, cities, boolean) -> None:
 
 @pytest.fixture(scope="module")
 def strict():
-    """PocketSphinx with the filler-word garbage loop (``garbage = true``)."""
+    """PocketSphinx with the filler-word garbage loop (``garbage = "words"``)."""
     from vxml_browser.adapters.speech_plugins.sphinx import PocketSphinxRecognizer
 
-    return PocketSphinxRecognizer(garbage=True)
+    return PocketSphinxRecognizer(garbage="words")
 
 
 def rejections(asr, tts, grammars) -> list[bool]:
@@ -90,16 +90,17 @@ def rejections(asr, tts, grammars) -> list[bool]:
 
 
 def test_out_of_grammar_phrases(tts, asr, strict, boolean, menu, cities) -> None:
-    """Measured: 1 of 8 rejected by default (PocketSphinx forces other speech onto the grammar
-    and the phone-loop confidence separates poorly), 8 of 8 with the garbage loop."""
+    """Measured: 3 of 8 rejected by default (the speech-noise garbage loop; 1 of 8 without
+    any: PocketSphinx forces other speech onto the grammar and the phone-loop confidence
+    separates poorly), 8 of 8 with the filler-word loop."""
     plain = rejections(asr, tts, (boolean, menu, cities))
     garbage = rejections(strict, tts, (boolean, menu, cities))
     print(f"\nout-of-grammar rejected: {sum(plain)}/{len(plain)}, with garbage: {sum(garbage)}/{len(garbage)}")
     assert sum(garbage) >= 7
-    assert sum(plain) >= 1
+    assert sum(plain) >= 2
 
 
-def test_garbage_loop_costs_some_in_grammar_accuracy(tts, strict, menu, cities) -> None:
+def test_filler_word_loop_costs_some_in_grammar_accuracy(tts, strict, menu, cities) -> None:
     cases = [(w, menu) for w in MENU] + [(w, cities) for w in CITIES]
     right = sum(
         bool(r := strict.recognize(pcm.mix_noise(say(tts, w), SNR_DB, seed=i), [g]))
