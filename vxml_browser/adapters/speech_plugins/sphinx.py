@@ -1,8 +1,8 @@
 """The embedded recognizer: PocketSphinx (PyPI ``pocketsphinx``, its wheel ships the en-US model).
 
 The active voice grammars are compiled to one JSGF grammar (``to_jsgf`` for each, joined under
-one public rule) and decoded with it, so only in-grammar word strings come back; silence and
-most out-of-grammar speech give no hypothesis (DEPENDENCIES.md, "Speech"). Loading a decoder
+one public rule) and decoded with it, so only in-grammar word strings come back; silence gives
+no hypothesis, out-of-grammar speech only sometimes (below). Loading a decoder
 costs ~0.25 s, so decoders are pooled (one per concurrent recognition; a PocketSphinx decoder
 is not thread-safe) and each keeps the JSGF searches of the grammar sets it has seen (least
 recently used dropped past ``searches``), so a grammar set is compiled once per decoder.
@@ -14,14 +14,17 @@ Out-of-grammar speech is met by a garbage loop competing with the grammar (``GAR
 A grammar search that runs out of audio before the grammar's end returns a partial path
 ("los" for "Los Angeles"): hypotheses that no active grammar matches (``match_text``) are
 dropped. Audio is dithered (±3 LSB of noise) first: espeak-ng's digital silence otherwise
-upsets PocketSphinx's noise and cepstral-mean estimates (14 of 30 words wrong, against 3).
+upsets PocketSphinx's noise and cepstral-mean estimates (clean words then failed that the same
+words in noise passed).
 
 Confidence: PocketSphinx's posterior is ~1 for any grammar path, so the measure is how well
 the grammar path explains the audio compared with a free phone loop over the same frames
 (the usual acoustic-likelihood-ratio confidence): the log-likelihood gap per frame, in nats,
 through a logistic centred on ``confidence_center`` (measured with espeak-ng speech: 2.6-4.5
-for right words, 4.4-5.6 for out-of-grammar words forced onto the grammar). N-best entries below
-the best are scaled down by their score gap.
+for right words, 4.4-5.6 for out-of-grammar words forced onto the grammar). It separates
+weakly: PocketSphinx normalises scores per frame, so two searches compare only roughly; the
+garbage loop does more for out-of-grammar speech. N-best entries below the best are scaled
+down by their score gap.
 """
 
 from __future__ import annotations
