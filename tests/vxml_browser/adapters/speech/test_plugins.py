@@ -78,3 +78,14 @@ def test_defaults_run_with_an_empty_table_and_cache_can_be_off() -> None:
     plugins = SpeechPlugins({})
     assert isinstance(plugins.synthesizer().inner, EspeakSynthesizer)
     assert isinstance(SpeechPlugins({"tts": {"cache_mb": 0}}).synthesizer(), EspeakSynthesizer)
+
+
+def test_pyproject_declares_the_builtin_plugins() -> None:
+    from pathlib import Path
+
+    from vxml_browser.adapters.plugins import BUILTIN
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[4] / "pyproject.toml").read_text())
+    declared = pyproject["project"]["entry-points"]
+    assert declared[SYNTHESIZERS] == BUILTIN[SYNTHESIZERS]
+    assert declared[RECOGNIZERS] == BUILTIN[RECOGNIZERS]
