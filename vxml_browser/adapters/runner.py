@@ -14,6 +14,7 @@ import struct
 import time
 import wave
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,9 @@ class ConsolePlatform:
     caller: Caller
     keys: deque[str] = field(default_factory=deque)
     hung_up: bool = False
+    speech: Callable[[Collect, str], Input] | None = None
+    """Turns a ``say TEXT`` line into the input a recognizer would give (TTS then ASR);
+    without it the recognizer hears the text exactly."""
 
     def emit(self, event: dict[str, Any]) -> None:
         self.caller.hear(event)
@@ -128,6 +132,8 @@ class ConsolePlatform:
                 if self.keys:
                     return DtmfKey(self.keys.popleft().upper())
             elif verb == "say":
+                if self.speech is not None:
+                    return self.speech(action, rest)
                 return Speech((Alternative(rest, 1.0),))
             elif verb in ("silence", "noinput"):
                 return NoInput()
@@ -218,11 +224,12 @@ async def run_session(
     timeout_s: float = 30.0,
     documents: DocumentCache | None = None,
     trace: Any = None,
+    speech: Callable[[Collect, str], Input] | None = None,
 ) -> dict[str, Any]:
     """Run one call to the end; returns the final exit event (also given to the caller)."""
     session = Session(documents=documents, trace=trace, max_steps=max_steps,
                       clock=time.time, seed=random.getrandbits(64))
-    platform = ConsolePlatform(caller)
+    platform = ConsolePlatform(caller, speech=speech)
     variables = session_vars or {
         "connection": {
             "local": {"uri": "console:ivr"}, "remote": {"uri": "console:caller"},

@@ -13,6 +13,7 @@ words no grammar takes, noinput if the recognizer heard nothing it could use.
 
 from __future__ import annotations
 
+from typing import Any
 from xml.sax.saxutils import escape
 
 from ..core.actions import Collect
@@ -72,3 +73,11 @@ def say_as_speech(collect: Collect, text: str, *, lang: str | None = None) -> Sp
     if _DEFAULT is None:
         _DEFAULT = SpeechCaller()
     return _DEFAULT.say(collect, text, lang=lang)
+
+
+async def run_session_with_speech(uri: str, caller: Any, **kwargs: Any) -> dict[str, Any]:
+    """``runner.run_session`` whose ``say`` lines go through TTS and ASR (``say_as_speech``):
+    what ``vxml-conformance --speech`` runs."""
+    from .runner import run_session
+
+    return await run_session(uri, caller, speech=say_as_speech, **kwargs)
