@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import warnings
 from collections.abc import Iterator
 
 from PIL import Image, ImageChops, ImageOps, UnidentifiedImageError
@@ -52,15 +53,19 @@ def to_fax_tiff(data: bytes, dest: str) -> int:
 
 
 def _image_pages(data: bytes) -> Iterator[Image.Image]:
+    pages = []
     try:
-        image = Image.open(io.BytesIO(data))
-        frames = getattr(image, "n_frames", 1)
-        for i in range(frames):
-            image.seek(i)
-            image.load()  # decode now: a truncated or corrupt page fails here, not mid-call
-            yield image.copy()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Pillow warns about some corrupt files: refuse them
+            image = Image.open(io.BytesIO(data))
+            frames = getattr(image, "n_frames", 1)
+            for i in range(frames):
+                image.seek(i)
+                image.load()  # decode now: a truncated or corrupt page fails here, not mid-call
+                pages.append(image.copy())
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, Warning) as exc:
         raise DocumentError(f"the document is not a readable PDF or image: {exc}") from exc
+    yield from pages
 
 
 def _pdf_pages(data: bytes) -> Iterator[Image.Image]:

@@ -72,7 +72,9 @@ T30_EVENTS: dict[str, str] = {
 
 # Exceptions to the table, next to it:
 # - on a receive, a file error is our store's, not a document's (STORE);
-# - a call that drops before any T.30 frame was heard was never a fax (NOTFAX, not CUTOFF).
+# - a failure before any T.30 negotiation frame (DIS, DTC, DCS) was heard means no fax machine
+#   was there (NOTFAX): the answerer's DIS retries running out (RETRYDCN) with a voice caller,
+#   a call that drops while the greeting plays. Document errors stay what they are.
 RECEIVE_FILE_ERRORS = frozenset({"FILEERROR", "NOMEM"})
 
 
@@ -83,7 +85,7 @@ def event_for(code_name: str, *, receiving: bool, negotiated: bool) -> str | Non
     if receiving and code_name in RECEIVE_FILE_ERRORS:
         return STORE
     event = T30_EVENTS.get(code_name, PROTOCOL)
-    if event == CUTOFF and not negotiated:
+    if not negotiated and event not in (BADDOCUMENT, STORE):
         return NOTFAX
     return event
 

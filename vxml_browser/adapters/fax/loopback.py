@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -42,7 +41,7 @@ class Line:
     jitter_frames: int = 0  # extra random delay of 0..jitter frames per packet
     playout_frames: int | None = None  # jitter buffer: frames played this late (default: no loss)
     loss: float = 0.0  # share of packets lost in the network (played as silence)
-    drop_at_s: tuple[float, ...] = ()  # packets lost at these call times (sender to receiver)
+    drop_at_s: tuple[float, ...] = ()  # packets lost at these call times (both ways)
     plc: bool = True  # conceal a lost packet like a VoIP jitter buffer (else play silence)
     noise_dbm0: float | None = None  # white noise added after decoding (e.g. -60)
     seed: int = 0
@@ -144,22 +143,28 @@ class CallStats:
 
 
 def run_call(a: Endpoint, b: Endpoint, line: Line = Line(), *, max_s: float = 300.0,
-             cut_after_s: float | None = None, on_tick: Callable[[int], None] | None = None,
-             ) -> CallStats:
-    """Run the call until both fax endpoints are done (an endpoint that is not a fax never is:
-    then until the other one is), the line is cut, or ``max_s`` of audio have passed. At the end
-    each endpoint with a ``hangup`` is told the call is over."""
+             cut_after_s: float | None = None, grace_s: float = 3.0,
+             hangup_far_end: bool = True) -> CallStats:
+    """Run the call from ``a``'s side until ``a`` is done (then ``b`` gets ``grace_s`` more to
+    finish, if it is a fax), the line is cut at ``cut_after_s``, or ``max_s`` of audio have
+    passed. Then ``a`` (and ``b`` unless ``hangup_far_end`` is False, or on a cut) is told the
+    call is over."""
     rng = random.Random(line.seed)
     ab, ba = G711Link(line, rng), G711Link(line, rng)
-    ab.drop_ticks = frozenset(int(t * SAMPLE_RATE / FRAME_SAMPLES) for t in line.drop_at_s)
-    faxes = [e for e in (a, b) if hasattr(e, "hangup")]
+    ab.drop_ticks = ba.drop_ticks = frozenset(
+        int(t * SAMPLE_RATE / FRAME_SAMPLES) for t in line.drop_at_s)
+    b_is_fax = hasattr(b, "hangup")
     ticks = int(max_s * SAMPLE_RATE / FRAME_SAMPLES)
     cut_tick = None if cut_after_s is None else int(cut_after_s * SAMPLE_RATE / FRAME_SAMPLES)
+    grace = int(grace_s * SAMPLE_RATE / FRAME_SAMPLES)
+    a_done_at: int | None = None
     tick = 0
     cut = False
     for tick in range(ticks):  # noqa: B007 - used after the loop
-        if all(e.done for e in faxes):
-            break
+        if a.done:
+            a_done_at = tick if a_done_at is None else a_done_at
+            if not b_is_fax or b.done or tick - a_done_at >= grace:
+                break
         if cut_tick is not None and tick >= cut_tick:
             cut = True
             break
@@ -167,10 +172,9 @@ def run_call(a: Endpoint, b: Endpoint, line: Line = Line(), *, max_s: float = 30
         ba.push(b.transmit(FRAME_SAMPLES))
         b.receive(ab.pop())
         a.receive(ba.pop())
-        if on_tick is not None:
-            on_tick(tick)
-    for e in faxes:
-        e.hangup()  # type: ignore[attr-defined]
+    a.hangup()  # type: ignore[attr-defined]
+    if b_is_fax and (hangup_far_end or cut):
+        b.hangup()  # type: ignore[attr-defined]
     return CallStats(seconds=tick * FRAME_SAMPLES / SAMPLE_RATE,
                      lost_frames=ab.lost + ba.lost, cut=cut)
 
@@ -186,6 +190,7 @@ class LoopbackCall:
         self.max_s = max_s
         self.cut_after_s = cut_after_s
         self.stats: CallStats | None = None
+        self.cut = False
         self.hung_up = False
 
     async def run_fax(self, session: Endpoint) -> None:
@@ -193,7 +198,8 @@ class LoopbackCall:
         whole simulated call at once, then yields to the event loop."""
         self.stats = await asyncio.to_thread(
             run_call, session, self.far_end, self.line, max_s=self.max_s,
-            cut_after_s=self.cut_after_s)
+            cut_after_s=self.cut_after_s, hangup_far_end=False)
+        self.cut = self.cut or self.stats.cut
 
     async def hangup(self) -> None:
         self.hung_up = True
