@@ -176,7 +176,8 @@ class Pool:
                    "calls": len(orphans), "ended": ended, "dialogs": orphans})
         w.restarts += 1
         await asyncio.sleep(0.2)
-        await self.start_worker(w)
+        if not self.stopping.is_set():  # shutting down meanwhile: no new worker to orphan
+            await self.start_worker(w)
 
     def emit(self, event: dict[str, Any]) -> None:
         print(json.dumps(event), flush=True)

@@ -151,10 +151,19 @@ class Worker:
             loop.add_signal_handler(sig, self.stopped.set)
         print(json.dumps({"event": "ready", "worker": self.index, "port": self.port,
                           "pid": os.getpid(), "wheel": self.engine.version}), flush=True)
+        if self.report_dialogs:  # a pool's worker ends with its supervisor, even a killed one
+            loop.create_task(self.watch_parent(os.getppid()))
         try:
             await self.stopped.wait()
         finally:
             await self.shutdown()
+
+    async def watch_parent(self, parent: int) -> None:
+        while not self.stopped.is_set():
+            await asyncio.sleep(1.0)
+            if os.getppid() != parent:
+                log.warning("the pool supervisor %s is gone: stopping", parent)
+                self.stopped.set()
 
     async def shutdown(self) -> None:
         for call in list(self.calls.values()):
