@@ -58,6 +58,8 @@ def test_caller_hears_the_prompt(platform: Platform, fresh: AppServer, sip_tmp: 
     assert heard_matches(silence, expected, audio.sample_rate)[0] < 0.3
     assert wait_for(lambda: fresh.received["records"])
     assert fresh.received["records"][0]["cause"] == "remote-hangup"
+    # the caller's BYE became connection.disconnect.hangup, caught by the document
+    assert fresh.received["result"] == [{"caller": "sip:tester@127.0.0.1", "step": "hangup"}]
 
 
 def test_barge_in_stops_the_prompt(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
