@@ -24,7 +24,7 @@ pytestmark = [needs_pjsua2, needs_espeak,
 
 
 class PoolProcess:
-    def __init__(self, app: AppServer, tmp: str, workers: int = 2) -> None:
+    def __init__(self, app: AppServer, tmp: str, workers: int = 2, extra: str = "") -> None:
         self.port = free_port()
         config = os.path.join(tmp, "pool.toml")
         with open(config, "w") as f:
@@ -38,6 +38,7 @@ synthesizer = "espeak"
 call_records_url = "{app.base}/records"
 media_cache = "{os.path.join(tmp, 'media')}"
 kamailio = "{shutil.which('kamailio') or '/usr/sbin/kamailio'}"
+{extra}
 """)
         self.events: list[dict[str, Any]] = []
         self.proc = subprocess.Popen([sys.executable, "-m", "vxml_browser.cli", "sip", "--config", config],
@@ -106,5 +107,24 @@ def test_pool_spreads_calls_and_survives_a_dead_worker(app: AppServer, fresh: Ap
         assert wait_for(lambda: len(pool.find("worker-ready")) == 3, 10), pool.events
         workers = {r["worker"] for r in fresh.received["records"] if r["cause"] == "exit"}
         assert workers == {0, 1}, fresh.received["records"]
+    finally:
+        pool.stop()
+
+
+def test_a_full_worker_fails_over_to_another(app: AppServer, fresh: AppServer, sip_tmp: str) -> None:
+    """Each worker takes one call: while one is busy, every new call still lands (486 from the
+    full worker makes Kamailio try the next one)."""
+    pool = PoolProcess(app, sip_tmp, workers=2, extra="max_calls = 1")
+    try:
+        dest = f"sip:ivr@127.0.0.1:{pool.port}"
+        held = UA(sip_tmp, {"mode": "call", "dest": dest, "user": "held",
+                            "steps": [["until_confirmed", 5], ["wait", 6], ["hangup"]]})
+        time.sleep(0.8)
+        for _ in range(3):
+            ua = UA(sip_tmp, {"mode": "call", "dest": dest, "user": "next",
+                              "steps": [["until_confirmed", 5], ["wait", 0.3], ["hangup"]]})
+            states = [e["state"] for e in ua.result(30) if e["event"] == "state"]
+            assert "CONFIRMED" in states, states
+        held.result(30)
     finally:
         pool.stop()
