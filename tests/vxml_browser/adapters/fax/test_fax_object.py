@@ -90,6 +90,26 @@ def test_a_fax_machine_calling_in_is_detected_and_its_fax_stored(two_page_tiff, 
         assert documents.difference(a, b) == 0.0
 
 
+def test_store_then_send_a_page_back_on_the_same_call(tmp_path, two_page_tiff, one_page_tiff,
+                                                      store):
+    """The end-to-end round trip through the objects: 2 pages in (stored, images equal), then
+    a reply page out to the same machine (its user pressed Start again to receive)."""
+    line = LoopbackCall(FaxSession("send", two_page_tiff, ident="+1 212 555 0142"))
+    got = run(line, obj("builtin:fax/receive"), store, call_id="c-7")
+    assert got.error is None and got.result["pages"] == 2
+    stored = documents.read_pages(store.tiff(got.result["fax_id"]))
+    sent = documents.read_pages(two_page_tiff)
+    assert [documents.difference(a, b) for a, b in zip(sent, stored, strict=True)] == [0.0, 0.0]
+
+    back = str(tmp_path / "reply-at-the-machine.tif")
+    line.far_end = FaxSession("receive", back, ident="+1 212 555 0142")
+    done = run(line, obj("builtin:fax/send", document=one_page_tiff))
+    assert done.error is None and done.result["pages"] == 1, done
+    assert done.result["remote_id"] == "+1 212 555 0142"
+    [a], [b] = documents.read_pages(one_page_tiff), documents.read_pages(back)
+    assert documents.difference(a, b) == 0.0
+
+
 def test_press_3_with_a_voice_caller_on_the_line(store):
     call = fax_call(LoopbackCall(VoiceCaller()), store)
     call.hears("Welcome to the fund hotline.")
@@ -190,3 +210,11 @@ def test_detect(two_page_tiff):
     assert fax.result["fax"] is True and fax.result["duration"] < 4.0  # spandsp: CNG from 3 s
     voice = run(LoopbackCall(VoiceCaller()), obj("builtin:fax/detect", timeout="4"))
     assert voice.result == {"fax": False, "tone": "", "duration": 4.0}
+
+
+def test_detect_an_answering_fax(tmp_path):
+    answering = FaxSession("receive", str(tmp_path / "rx.tif"))  # CED, then V.21 DIS
+    done = run(LoopbackCall(answering), obj("builtin:fax/detect", tone="ced"))
+    assert done.result["fax"] is True and done.result["tone"] == "ced"
+    voice = run(LoopbackCall(VoiceCaller()), obj("builtin:fax/detect", tone="ced", timeout="3"))
+    assert voice.result["fax"] is False
