@@ -12,7 +12,7 @@ result says what happened, as a VoiceXML object's shadow variables or an ``error
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import events
@@ -77,7 +77,6 @@ class _Limits:
 @dataclass(slots=True)
 class _Outcome:
     forced: tuple[str, str] | None = None  # (event, message) decided outside T.30
-    extra: list[str] = field(default_factory=list)
 
 
 class FaxSession:
