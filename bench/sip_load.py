@@ -634,6 +634,13 @@ def main() -> int:
     if importlib.util.find_spec("pjsua2") is None:
         print("pjsua2 is not installed: nothing to measure")
         return 0
+    from vxml_browser.adapters.sip.pool import kamailio_binary
+
+    try:
+        kamailio_binary()
+    except RuntimeError as exc:
+        print(f"{exc}: the pool cannot run, nothing to measure")
+        return 0
     from vxml_browser.adapters.sip.engine import max_calls, wheel_version
 
     per_process = max_calls()

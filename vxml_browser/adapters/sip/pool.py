@@ -110,6 +110,14 @@ def end_dialogs(dialogs: list[dict[str, Any]], port: int, host: str = "127.0.0.1
     return answered
 
 
+def kamailio_binary(name: str = "kamailio") -> str:
+    """The Kamailio binary: as configured, on PATH, or in sbin (not on a user's PATH)."""
+    for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/local/sbin/{name}"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise RuntimeError(f"Kamailio ({name}) was not found: apt-get install kamailio")
+
+
 def find_module_dir() -> str:
     for folder in MODULE_DIRS:
         if os.path.exists(os.path.join(folder, "dispatcher.so")):
@@ -190,7 +198,7 @@ class Pool:
         return path
 
     async def start_kamailio(self) -> None:
-        binary = shutil.which(self.config.kamailio) or self.config.kamailio
+        binary = kamailio_binary(self.config.kamailio)
         cfg = os.path.abspath(KAMAILIO_CFG)
         argv = [binary, "-f", cfg, "-DD", "-E", "-Y", self.rundir,
                 "-A", f"LISTEN=udp:{self.config.host}:{self.config.port}",
