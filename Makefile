@@ -8,7 +8,7 @@ SUITE ?= $(SHARED)/conformance/w3c-vxml
 REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
-APT_PACKAGES ?= chromium espeak-ng
+APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils
 HOST ?= 127.0.0.1
 PORT ?= 8090
 APP ?= fund_hotline

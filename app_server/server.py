@@ -422,5 +422,8 @@ def create_app(settings: Settings) -> web.Application:
     from .admin import setup_admin
 
     setup_admin(root)
+    from .fax import setup_fax  # received faxes under /admin/fax/, behind the admin login
+
+    setup_fax(root)
     log.info("app server ready with apps %s (started %s)", sorted(apps), time.strftime("%H:%M:%S"))
     return root
