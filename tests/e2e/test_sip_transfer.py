@@ -128,10 +128,10 @@ def test_caller_hangs_up_during_bridge(platform: Platform, fresh: AppServer, sip
 def test_consultation_transfer(platform: Platform, fresh: AppServer, sip_tmp: str,
                                agent_tone: str) -> None:
     """The platform calls the agent, then REFERs the caller to it with Replaces."""
-    ua = agent(sip_tmp, code=200, hangup_after=4.0, play=agent_tone)
+    ua = agent(sip_tmp, code=200, play=agent_tone)
     fresh.transfer.update(dest=ua.uri, type="consultation", connecttimeout="5s")
     events, _ = call(sip_tmp, platform.uri, [
-        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["until_disconnected", 15]])
+        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["wait", 4.0], ["hangup"]])
     agent_events = ua.result()
     assert any(e["event"] == "refer" for e in events), events
     assert any(e["event"] == "replaced" for e in agent_events), agent_events
