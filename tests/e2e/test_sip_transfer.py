@@ -93,14 +93,19 @@ def test_bridge_busy(platform: Platform, fresh: AppServer, sip_tmp: str) -> None
     assert result_of(fresh) == {"result": "busy", "step": "after"}
 
 
-def test_bridge_noanswer(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+def test_bridge_noanswer_with_transferaudio(platform: Platform, fresh: AppServer,
+                                            sip_tmp: str) -> None:
+    """The agent rings and never answers: transferaudio plays until connecttimeout."""
+    fresh.files["hold.wav"] = (wav_bytes(tone(AGENT_TONE_HZ, 5.0, 8000), 8000), "audio/wav")
     ua = agent(sip_tmp, code=0)
-    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="1.5s")
-    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
-                                 ["until_disconnected", 12]])
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="2s",
+                          transferaudio="/ivr/hold.wav")
+    events, heard = call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                                 ["until_disconnected", 12]])
     agent_events = ua.result()
     assert result_of(fresh) == {"result": "noanswer", "step": "after"}
     assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in agent_events)
+    assert tone_level(heard, AGENT_TONE_HZ) > 0.05, "no transferaudio while the agent rang"
 
 
 def test_bridge_maxtime(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
