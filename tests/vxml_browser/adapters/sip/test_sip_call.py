@@ -147,3 +147,45 @@ async def test_blind_transfer_refused(call: SipCall) -> None:
 
 def test_fake_synth_is_audio() -> None:
     assert np.frombuffer(FakeSynth().synthesize("x").pcm, dtype=np.int16).std() > 0
+
+
+def record_action(**kw: Any) -> Record:
+    base = dict(prompts=(), beep=False, maxtime_s=10.0, finalsilence_s=0.0, dtmfterm=True,
+                media_type="audio/x-wav", timeout_s=5.0)
+    return Record(**{**base, **kw})  # type: ignore[arg-type]
+
+
+async def test_record_stops_at_maxtime(call: SipCall) -> None:
+    got = await call.handle(record_action(maxtime_s=0.3, media_type="audio/basic"))
+    assert isinstance(got, Recorded) and got.maxtime and got.termchar is None
+    assert got.recording.media_type == "audio/basic" and len(got.recording.data) == 8000
+
+
+async def test_record_ends_after_final_silence(call: SipCall, tmp_path) -> None:
+    engine = call.engine
+
+    def speech_then_silence(name: str, *args: Any) -> Any:
+        engine.commands.append((name, args))  # type: ignore[attr-defined]
+        if name == "start_record":
+            pcm = np.concatenate([tone(400, 0.5, 8000, 0.5), np.zeros(8000, np.int16)])
+            with open(args[1], "wb") as f:
+                f.write(wav_bytes(pcm, 8000))
+
+    engine._record = speech_then_silence  # type: ignore[attr-defined]
+    call.answered = True
+    got = await call.handle(record_action(finalsilence_s=0.5))
+    assert isinstance(got, Recorded) and not got.maxtime and got.termchar is None
+
+
+async def test_record_of_silence_is_noinput(call: SipCall) -> None:
+    engine = call.engine
+
+    def silence(name: str, *args: Any) -> Any:
+        engine.commands.append((name, args))  # type: ignore[attr-defined]
+        if name == "start_record":
+            with open(args[1], "wb") as f:
+                f.write(wav_bytes(np.zeros(8000, np.int16), 8000))
+
+    engine._record = silence  # type: ignore[attr-defined]
+    call.answered = True
+    assert await call.handle(record_action(timeout_s=0.2)) == NoInput()
