@@ -69,6 +69,7 @@ media_cache = "{os.path.join(tmp, 'media')}"
 [sip.apps]
 "redirect" = "{app.base}/agent?quiet=1"
 "voice" = "{app.base}/ivr/voice.vxml"
+"fax" = "{app.base}/ivr/fax.vxml"
 """)
         self.log_path = os.path.join(tmp, "platform.log")
         self.log = open(self.log_path, "w")
@@ -108,13 +109,16 @@ media_cache = "{os.path.join(tmp, 'media')}"
 class UA:
     """A pjsua2 user agent process (``ua.py``)."""
 
-    def __init__(self, tmp: str, script: dict[str, Any]) -> None:
+    def __init__(self, tmp: str, script: dict[str, Any], pythonpath: str = "") -> None:
         self.script = {"port": free_port(), "rtp_port": rtp_base(), **script}
         self.path = os.path.join(tmp, f"ua-{self.script['port']}.json")
         with open(self.path, "w") as f:
             json.dump(self.script, f)
+        environment = env()
+        if pythonpath:  # another pjsua2 wheel first
+            environment["PYTHONPATH"] = pythonpath + os.pathsep + environment["PYTHONPATH"]
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "ua.py"), self.path],
-                                     cwd=ROOT, env=env(), stdout=subprocess.PIPE,
+                                     cwd=ROOT, env=environment, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()

@@ -82,6 +82,8 @@ class Call(pj.Call):
                     self.recorder = pj.AudioMediaRecorder()
                     self.recorder.createRecorder(path)
                     self.media.startTransmit(self.recorder)
+                if self.script.get("fax_send") and FAX.get("session") is None:
+                    start_fax(self)
                 if self.script.get("play"):
                     self.player = pj.AudioMediaPlayer()
                     self.player.createPlayer(self.script["play"], 0)
@@ -129,6 +131,39 @@ class Account(pj.Account):
         call.answer(op)
         if code == 200 and SCRIPT.get("hangup_after"):
             PENDING.append((time.monotonic() + SCRIPT["hangup_after"], call))
+
+
+FAX: dict = {}
+
+
+def start_fax(call: Call) -> None:
+    """Send a TIFF over the call (2.15 AudioMediaPort, as in the fax tests), frame by frame."""
+    from vxml_browser.adapters.fax.session import FaxSession
+
+    session = FaxSession("send", SCRIPT["fax_send"], ident="+1 555 0100")
+
+    class FaxPort(pj.AudioMediaPort):
+        def onFrameReceived(self, frame):  # noqa: N802
+            if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+                session.receive(bytes(frame.buf))
+
+        def onFrameRequested(self, frame):  # noqa: N802
+            frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+            frame.buf = pj.ByteVector(session.transmit(160))
+            frame.size = 320
+
+    fmt = pj.MediaFormatAudio()
+    fmt.type = pj.PJMEDIA_TYPE_AUDIO
+    fmt.clockRate = 8000
+    fmt.channelCount = 1
+    fmt.bitsPerSample = 16
+    fmt.frameTimeUsec = 20000
+    port = FaxPort()
+    port.createPort("fax", fmt)
+    call.media.startTransmit(port)
+    port.startTransmit(call.media)
+    FAX.update(session=session, port=port)
+    note("fax-start")
 
 
 SCRIPT: dict = {}
@@ -205,6 +240,7 @@ def main() -> None:
         for c in CALLS:
             c.release()
         CALLS.clear()
+        FAX.clear()
         print(json.dumps({"events": events}), flush=True)
         EP.libDestroy()
 
@@ -250,6 +286,13 @@ def run_caller() -> None:
                         prm.txOption.msgBody = str("0123456789*#".index(d))
                     target.sendRequest(prm)
                     pump(0.15)
+        elif kind == "until_fax_done":
+            pump(step[1], until=lambda: FAX.get("session") is not None and (
+                FAX["session"].done or all(c.state == pj.PJSIP_INV_STATE_DISCONNECTED for c in CALLS)))
+            if FAX.get("session") is not None:
+                FAX["session"].hangup()  # no-op when done; ends the session if the call did
+                result = FAX["session"].result()
+                note("fax", status=result.status, pages=result.pages, ok=result.ok)
         elif kind == "play":
             target = next((c for c in reversed(CALLS) if c.media is not None), call)
             if target.media is not None:

@@ -128,7 +128,8 @@ class SipCall:
     def __init__(self, engine: Engine, key: int, details: dict[str, Any], *,
                  renderer: PromptRenderer, fetcher: Fetcher, record_dir: str | None = None,
                  now: Callable[[], float] = time.time,
-                 recognizer_for: Callable[[str], Any] | None = None) -> None:
+                 recognizer_for: Callable[[str], Any] | None = None,
+                 fax_store: Any = None, fax_ident: str = "") -> None:
         self.engine = engine
         self.key = key
         self.details = details
@@ -154,6 +155,10 @@ class SipCall:
         self.listener: Any = None  # a listening.Listener while a voice Collect waits
         self.heard: Input | None = None
         self.listening = False
+        self.fax_store = fax_store
+        self.fax_ident = fax_ident
+        self.fax_done = False
+        self.base: str | None = None  # the current document's URI (relative fax documents)
 
     # -- events from the engine (on the loop) ------------------------------------------------------
     def on_event(self, kind: str, arg: Any) -> None:
@@ -180,6 +185,8 @@ class SipCall:
         elif kind == "audio":
             self.on_audio(arg)
             return
+        elif kind == "fax_done":
+            self.fax_done = True
         self._wake.set()
 
     def on_audio(self, frame: bytes) -> None:
@@ -270,6 +277,8 @@ class SipCall:
                 return await self.record(action)
             case Transfer():
                 return await self.transfer(action)
+            case ObjectCall(classid=classid) if classid.startswith("builtin:fax/"):
+                return await self.fax(action)
             case ObjectCall(classid=classid):
                 await self.queue_prompts(action.prompts)
                 return ObjectDone(error="error.unsupported.objectname",
@@ -286,6 +295,34 @@ class SipCall:
                 log.warning("call %s ended by %s: %s", self.key, name, message)
                 return Ack()
         raise TypeError(f"the SIP platform cannot do {action!r}")
+
+    async def fax(self, action: ObjectCall) -> Input:
+        """``builtin:fax/*`` objects (``adapters/fax``) on this call's audio."""
+        from ..fax.object import handle_fax_object
+
+        await self.queue_prompts(action.prompts)
+        await self.answer()
+        await self.drain()
+        if self.hung_up:
+            return Hangup()
+        if not getattr(self.engine, "has_frames", False):
+            return ObjectDone(error="error.unsupported.objectname",
+                              message="fax needs the pjsua2 2.15 wheel (AudioMediaPort): pjsua2_path")
+        return await handle_fax_object(self, action, store=self.fax_store, ident=self.fax_ident,
+                                       call_id=str(self.details.get("call_id", self.key)),
+                                       base=self.base)
+
+    async def run_fax(self, endpoint: Any) -> None:
+        """The fax objects' ``CallAudio``: frames both ways until the endpoint is done or the
+        call ends; the call stays up."""
+        self.fax_done = False
+        await self.engine.run(self.engine.fax, self.key, endpoint)
+        try:
+            await self.wait(lambda: self.fax_done or self.hung_up or endpoint.done, None)
+        finally:
+            if self.hung_up:
+                endpoint.hangup()
+            await self.engine.run(self.engine.stop_fax, self.key)
 
     async def hangup(self, code: int = 0) -> None:
         if not self.hung_up:

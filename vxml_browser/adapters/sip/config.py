@@ -14,6 +14,8 @@
                                      # the [speech] table's choice per language (plugins.py)
     recognizer = ""                  # a speech plugin ("pocketsphinx", "vosk") for voice input;
                                      # needs the 2.15 wheel (AudioMediaPort): see pjsua2_path
+    fax_store = ""                   # SQLAlchemy URL keeping received faxes (builtin:fax/receive)
+    fax_ident = ""                   # our fax station id (TSI/CSI)
     media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
     pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
     kamailio = "kamailio"            # the Kamailio binary (pool only)
@@ -44,6 +46,8 @@ class SipConfig:
     call_records_url: str = ""
     synthesizer: str = ""
     recognizer: str = ""
+    fax_store: str = ""
+    fax_ident: str = ""
     media_cache: str = ""
     pjsua2_path: str = ""
     kamailio: str = "kamailio"

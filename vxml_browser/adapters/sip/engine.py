@@ -134,6 +134,7 @@ class Leg:
     last_info: str = ""
     dialog: dict[str, str] = field(default_factory=dict)  # From/To with tags, as sent
     port: Any = None  # an AudioMediaPort taking the caller's audio (2.15 only)
+    fax: Any = None  # an AudioMediaPort carrying a fax both ways (2.15 only)
 
 
 class Engine:
@@ -552,7 +553,41 @@ class Engine:
         leg.media.startTransmit(port)
         leg.port = port
 
+    def fax(self, key: int, endpoint: Any) -> None:
+        """Route the call's audio both ways through a fax endpoint (``adapters/fax``: receive,
+        transmit, done), one 20 ms frame at a time on the clock thread; prompts stop first."""
+        leg = self.legs.get(key)
+        if leg is None or leg.media is None:
+            raise RuntimeError("the call has no audio")
+        if not self.has_frames:
+            raise RuntimeError(f"pjsua2 {self.version} has no AudioMediaPort: no fax")
+        self.stop_play(key)
+        fmt = self.pj.MediaFormatAudio()
+        fmt.type = self.pj.PJMEDIA_TYPE_AUDIO
+        fmt.clockRate = 8000
+        fmt.channelCount = 1
+        fmt.bitsPerSample = 16
+        fmt.frameTimeUsec = 20000
+        port = _FaxPort(self, leg, endpoint)
+        port.createPort(f"fax{key}", fmt)
+        leg.media.startTransmit(port)
+        port.startTransmit(leg.media)
+        leg.fax = port
+
+    def stop_fax(self, key: int) -> None:
+        leg = self.legs.get(key)
+        if leg is None or leg.fax is None:
+            return
+        port, leg.fax = leg.fax, None
+        if leg.media is not None:
+            for a, b in ((leg.media, port), (port, leg.media)):
+                try:
+                    a.stopTransmit(b)
+                except Exception:
+                    pass
+
     def _release(self, leg: Leg) -> None:
+        leg.fax = None
         leg.port = None
         self._stop_player(leg)
         leg.players.clear()
@@ -712,6 +747,35 @@ def _make_classes() -> tuple[type, type]:
 
 _classes: tuple[type, type] | None = None
 _port_class: type | None = None
+_fax_class: type | None = None
+
+
+def _FaxPort(engine: Engine, leg: Leg, endpoint: Any) -> Any:  # noqa: N802
+    global _fax_class
+    if _fax_class is None:
+        pj = pjsua2_module()
+
+        class FaxPort(pj.AudioMediaPort):  # type: ignore[misc, name-defined]
+            def __init__(self, leg: Leg, endpoint: Any) -> None:
+                super().__init__()
+                self.leg = leg
+                self.endpoint = endpoint
+                self.told = False
+
+            def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 (clock thread)
+                if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+                    self.endpoint.receive(bytes(frame.buf))
+                if self.endpoint.done and not self.told:
+                    self.told = True
+                    self.leg.sink("fax_done", None)
+
+            def onFrameRequested(self, frame: Any) -> None:  # noqa: N802 (clock thread)
+                frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+                frame.buf = pj.ByteVector(self.endpoint.transmit(160))
+                frame.size = 320
+
+        _fax_class = FaxPort
+    return _fax_class(leg, endpoint)
 
 
 def _Port(engine: Engine, leg: Leg) -> Any:  # noqa: N802

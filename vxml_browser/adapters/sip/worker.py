@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 
 from ...core.actions import Exit, Fetch
-from ...core.inputs import Start
+from ...core.inputs import Fetched, Start
 from ...core.interpreter import DocumentCache
 from ...core.session import Session
 from ..cache import HttpCache
@@ -55,6 +55,7 @@ class Worker:
         self.renderer = PromptRenderer(self.media, load_synthesizers(config.synthesizer or None, config.speech))
         self.engine: Engine | None = None
         self.recognizer_for = recognizers(config)
+        self._fax_store: Any = None
         self.stopped = asyncio.Event()
         self.records_session: aiohttp.ClientSession | None = None
         self.completed = 0
@@ -84,7 +85,8 @@ class Worker:
         assert self.engine is not None
         fetcher = HttpFetcher(cache=self.http_cache)
         call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher,
-                       recognizer_for=self.recognizer_for)
+                       recognizer_for=self.recognizer_for, fax_store=self.fax_store(),
+                       fax_ident=self.config.fax_ident)
         self.calls[key] = call
         task = asyncio.get_running_loop().create_task(self.run_call(call))
         self.tasks.add(task)
@@ -106,6 +108,8 @@ class Worker:
             while not isinstance(action, Exit):
                 if isinstance(action, Fetch):
                     received = await call.fetch(action)
+                    if action.kind == "document" and isinstance(received, Fetched):
+                        call.base = received.uri
                 else:
                     received = await call.handle(action)
                 action = session.send(received)
@@ -125,6 +129,16 @@ class Worker:
             if self.report_dialogs:
                 print(json.dumps({"event": "ended", "key": call.key}), flush=True)
             await self.post_record(record)
+
+    def fax_store(self) -> Any:
+        """The store of received faxes (``fax_store`` URL), made on first use."""
+        if not self.config.fax_store:
+            return None
+        if self._fax_store is None:
+            from ..fax.store import FaxStore
+
+            self._fax_store = FaxStore(self.config.fax_store)
+        return self._fax_store
 
     async def post_record(self, record: CallRecord) -> None:
         url = self.config.call_records_url
