@@ -21,7 +21,7 @@ from .model import Document, DocumentError, Node, parse_document
 from .outcomes import Goto, Outcome
 from .prompt_queue import PromptQueue, PromptRenderer
 from .properties import DEFAULTS, parse_time
-from .scripting import UNDEFINED, JSObject, Scope, ScriptEngine
+from .scripting import UNDEFINED, JSObject, Scope, ScriptEngine, ScriptError
 from .scripting.numbers import number_to_string
 
 if TYPE_CHECKING:
@@ -124,8 +124,17 @@ class Interpreter:
         return uri
 
     def resolve_uri(self, uri: str, where: Node | str | None = None) -> str:
-        """``uri`` resolved against the base of the document holding ``where`` (§1.5.1)."""
-        return resolve_reference(self.base_for(where), uri)
+        """``uri`` resolved against the base of the document holding ``where`` (§1.5.1).
+
+        A malformed URI raises error.badfetch (carried by a ``ScriptError``, which the
+        executable-content runner and the FIA turn into the event).
+        """
+        try:
+            absolute = resolve_reference(self.base_for(where), uri)
+            urldefrag(absolute)
+        except ValueError as exc:
+            raise ScriptError(f"malformed URI '{uri}': {exc}", "error.badfetch") from None
+        return absolute
 
     def fetch_attrs(self, node: Node | None, kind: FetchKind) -> FetchAttrs:
         """Fetch attributes from the element, defaulted from the properties (§6.1.1, §6.3.5)."""

@@ -8,6 +8,7 @@ expected, e.g. ``g.gram:3: expected ';' after rule expansion``. The self-identif
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 
 from .nodes import (
     SPECIAL_RULES,
@@ -41,13 +42,16 @@ class _AbnfParser:
         self.line0 = line
         self.doc = GrammarDoc(uri=uri)
         self.base = uri
+        # newline offsets, so a line number costs a binary search, not a count from the start
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
+        self._end = len(text.rstrip())
 
     # -- low level -------------------------------------------------------------------------
     def line(self, at: int | None = None) -> int:
         pos = self.i if at is None else at
-        if pos >= len(self.s.rstrip()):  # at the end: the line of the last character
-            pos = max(len(self.s.rstrip()) - 1, 0)
-        return self.line0 + self.s.count("\n", 0, pos)
+        if pos >= self._end:  # at the end: the line of the last character
+            pos = max(self._end - 1, 0)
+        return self.line0 + bisect_left(self._newlines, pos)
 
     def fail(self, message: str, at: int | None = None) -> GrammarError:
         return GrammarError(self.uri, self.line(at), message)

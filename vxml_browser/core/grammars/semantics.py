@@ -176,13 +176,13 @@ class Semantics:
                 ctx.eval(script)
             scope_vars = json.dumps([rule_vars.get(lab.key, []) for lab in prog.labels])
             ctx.eval(_DRIVER % {"labels": labels, "sep": json.dumps(prog.separator), "vars": scope_vars})
-        except quickjs.JSException as exc:
+        except (quickjs.JSException, ValueError) as exc:
             raise GrammarError(prog.tags[0].uri if prog.tags else "", None,
                                f"grammar script failed: {_first_line(exc)}") from None
         for i, src in enumerate(fns):
             try:
                 ctx.eval(f"var __t{i} = {src};")
-            except quickjs.JSException as exc:
+            except (quickjs.JSException, ValueError) as exc:
                 tag = prog.tags[i]
                 raise GrammarError(tag.uri, tag.line or None,
                                    f"invalid tag script: {_first_line(exc)}") from None
@@ -200,7 +200,7 @@ class Semantics:
             flat.append(arg if kind != EV_TOKEN else 0)
         try:
             out = self.run_js(json.dumps(flat), json.dumps(tokens))
-        except quickjs.JSException as exc:
+        except (quickjs.JSException, ValueError) as exc:
             tag = self.prog.tags[0] if self.prog.tags else None
             raise GrammarError(tag.uri if tag else "", None,
                                f"semantic interpretation failed: {_first_line(exc)}") from None

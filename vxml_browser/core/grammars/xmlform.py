@@ -80,10 +80,16 @@ def parse_weight(text: str, uri: str, line: int) -> float:
 
 
 def resolve(ref: str, base: str) -> str:
-    """An absolute URI for a rule reference (RFC 3986 against xml:base or the grammar URI)."""
+    """An absolute URI for a rule reference (RFC 3986 against xml:base or the grammar URI).
+
+    A malformed URI (an IPv6 host without its bracket, say) is a ``GrammarError``.
+    """
     if ref.startswith("builtin:") or not base:
         return ref
-    return urljoin(base, ref)
+    try:
+        return urljoin(base, ref)
+    except ValueError as exc:
+        raise GrammarError(base, None, f"malformed URI '{ref}': {exc}") from None
 
 
 class _XmlParser:

@@ -30,34 +30,43 @@ _UNDEF_MARK = "\ue000undefined\ue000"
 _PRELUDE = r"""
 (function(g) {
   var UNDEF = "\uE000undefined\uE000";
+  var SURR = /[\uD800-\uDFFF]/, LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  // Strings that reach Python must be well-formed UTF-16: a lone surrogate becomes U+FFFD.
+  // and one with NUL crosses as JSON behind a marker (the binding passes C strings).
+  function wf(v) {
+    if (typeof v !== "string") return v;
+    if (SURR.test(v)) v = v.replace(LONE, function(m, p) { return (p || "") + "\uFFFD"; });
+    return v.indexOf("\u0000") >= 0 ? "\uE001" + JSON.stringify(v) : v;
+  }
   g.__newScope = function(name) {
     var s = Object.create(null);
     if (name) s[name] = s;
     return s;
   };
   g.__chain = function() { return Array.prototype.slice.call(arguments); };
-  g.__out = function(v) { return v === undefined ? UNDEF : v; };
-  g.__evalOut = function(f, a) { var v = f(a); return v === undefined ? UNDEF : v; };
-  g.__evalStr = function(f, a) { var v = f(a); return v === undefined ? "undefined" : String(v); };
+  g.__out = function(v) { return v === undefined ? UNDEF : wf(v); };
+  g.__evalOut = function(f, a) { var v = f(a); return v === undefined ? UNDEF : wf(v); };
+  g.__evalStr = function(f, a) { var v = f(a); return v === undefined ? "undefined" : wf(String(v)); };
   g.__evalBool = function(f, a) { return !!f(a); };
   g.__evalJson = function(f, a) {
     var v = f(a);
     if (v === undefined) return UNDEF;
     if (typeof v === "function") return UNDEF;
     if (v !== null && typeof v === "object") return JSON.stringify(v);
-    return v;
+    return wf(v);
   };
   g.__declare = function(leaf, name, f, a) { leaf[name] = f ? f(a) : undefined; };
   g.__setName = function(obj, name, v) { obj[name] = v; };
   g.__setJson = function(obj, name, s) { obj[name] = JSON.parse(s); };
   g.__setUndef = function(obj, name) { obj[name] = undefined; };
+  g.__setNumber = function(obj, name, s) { obj[name] = Number(s); };
   g.__has = function(obj, name) { return name in obj; };
   g.__isUndef = function(obj, name) { return obj[name] === undefined; };
-  g.__get = function(obj, name) { var v = obj[name]; return v === undefined ? UNDEF : v; };
+  g.__get = function(obj, name) { var v = obj[name]; return v === undefined ? UNDEF : wf(v); };
   g.__getJson = function(obj, name) { return g.__evalJson(function() { return obj[name]; }, null); };
   g.__keys = function(obj) { return JSON.stringify(Object.keys(obj)); };
   g.__json = function(v) { return JSON.stringify(v); };
-  g.__str = function(v) { return String(v); };
+  g.__str = function(v) { return wf(String(v)); };
   g.__typeof = function(v) { return typeof v; };
   g.__isArray = function(v) { return Array.isArray(v); };
   g.__len = function(v) { return v.length; };
@@ -199,6 +208,7 @@ class ScriptEngine:
         self._set_name = g("__setName")
         self._set_json = g("__setJson")
         self._set_undef = g("__setUndef")
+        self._set_number = g("__setNumber")
         self._has = g("__has")
         self._is_undef = g("__isUndef")
         self._get = g("__get")
@@ -271,6 +281,10 @@ class ScriptEngine:
             raise _script_error(exc) from None
         except (MemoryError, OverflowError) as exc:
             raise ScriptError(f"ECMAScript ran out of resources: {exc}", "error.noresource") from None
+        except ValueError as exc:  # the binding refuses text with NUL characters
+            raise ScriptError(f"ECMAScript source or value not accepted: {exc}") from None
+        except UnicodeError as exc:
+            raise ScriptError(f"ECMAScript string is not valid Unicode: {exc}") from None
 
     # --- evaluation ------------------------------------------------------------------
     def eval(self, scope: Scope, expr: str) -> Any:
@@ -278,12 +292,12 @@ class ScriptEngine:
         ``undefined`` as ``UNDEFINED``."""
         fn = self._compile(expr, scope.depth, "expr")
         v = self._run(self._eval_out, fn, scope.chain)
-        return UNDEFINED if v == _UNDEF_MARK else v
+        return UNDEFINED if v == _UNDEF_MARK else _arrived(v)
 
     def eval_str(self, scope: Scope, expr: str) -> str:
         """Evaluate and convert with ECMAScript ``String()`` (``<value>``, ``<log>``)."""
         fn = self._compile(expr, scope.depth, "expr")
-        return self._run(self._eval_str, fn, scope.chain)
+        return _arrived(self._run(self._eval_str, fn, scope.chain))
 
     def eval_bool(self, scope: Scope, expr: str) -> bool:
         """Evaluate a ``cond`` with ECMAScript truthiness."""
@@ -299,7 +313,8 @@ class ScriptEngine:
     def _from_json_result(self, v: Any) -> Any:
         if v == _UNDEF_MARK:
             return UNDEFINED
-        if isinstance(v, str) and v[:1] in "{[" and v != "[" and _looks_json(v):
+        v = _arrived(v)
+        if isinstance(v, str) and v and v[0] in "{[" and _looks_json(v):
             try:
                 return json.loads(v)
             except ValueError:
@@ -325,7 +340,7 @@ class ScriptEngine:
             return value
         if isinstance(value, int | float):
             return number_to_string(value)
-        return self._run(self._str, value)
+        return _arrived(self._run(self._str, value))
 
     def typeof(self, value: Any) -> str:
         if value is UNDEFINED:
@@ -367,15 +382,28 @@ class ScriptEngine:
         self.set_value(scope.obj, name, value)
 
     def set_value(self, obj: Any, name: str, value: Any) -> None:
+        """Store a Python value in a JS object. The binding passes strings as C strings and
+        integers as 32 bits, so strings with NUL or lone surrogates go through JSON, and
+        larger integers as doubles (ECMAScript has no other numbers)."""
         if value is UNDEFINED:
             self._set_undef(obj, name)
-        elif value is None or isinstance(value, bool | int | str | JSObject):
+        elif value is None or isinstance(value, bool | JSObject):
             self._run(self._set_name, obj, name, value)
+        elif isinstance(value, str):
+            if _c_safe(value):
+                self._run(self._set_name, obj, name, value)
+            else:
+                self._run(self._set_json, obj, name, json.dumps(value))
+        elif isinstance(value, int):
+            if -(2**31) <= value < 2**31:
+                self._run(self._set_name, obj, name, value)
+            else:
+                self.set_value(obj, name, _to_float(value))
         elif isinstance(value, float):
             if math.isfinite(value):
                 self._run(self._set_name, obj, name, value)
             else:
-                self._run(self._set_json, obj, name, "null")
+                self._run(self._set_number, obj, name, repr(value).replace("inf", "Infinity").replace("nan", "NaN"))
         else:
             self._run(self._set_json, obj, name, json.dumps(_jsonable(value)))
 
@@ -443,7 +471,7 @@ class ScriptEngine:
 
     def get(self, scope: Scope, name: str) -> Any:
         v = self._get(scope.obj, name)
-        return UNDEFINED if v == _UNDEF_MARK else v
+        return UNDEFINED if v == _UNDEF_MARK else _arrived(v)
 
     def get_py(self, scope: Scope, name: str) -> Any:
         return self._from_json_result(self._get_json(scope.obj, name))
@@ -471,6 +499,33 @@ _SCOPE_NAMES = frozenset({"session", "application", "document", "dialog"})
 def _short(source: str) -> str:
     source = " ".join(source.split())
     return source if len(source) <= 60 else source[:57] + "..."
+
+
+def _arrived(v: Any) -> Any:
+    """A value from JS: a string with NUL came as JSON behind U+E001."""
+    if isinstance(v, str) and v[:1] == "\ue001":
+        return json.loads(v[1:])
+    return v
+
+
+def _c_safe(text: str) -> bool:
+    """Whether a string can cross as a C string: no NUL, no lone surrogate."""
+    if text.isascii():
+        return "\x00" not in text
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _to_float(value: int) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _looks_json(v: str) -> bool:
