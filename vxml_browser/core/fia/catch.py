@@ -148,3 +148,24 @@ def handle_chain(
             return None, skip
         return outcome, False
     return Uncaught("error.semantic", f"event handlers kept throwing events: {thrown.name}", thrown.where), False
+
+
+def transition_loop(ctx: Interpreter, node: Node) -> Uncaught | None:
+    """Count one FIA iteration; the error that ends a document which never waits (a loop)."""
+    if ctx.session.step():
+        return None
+    return Uncaught("error.semantic", f"no input was asked for in {ctx.session.max_steps} "
+                    "steps of the FIA: a transition loop", node.where)
+
+
+def disconnect(ctx: Interpreter, outcome: Any, node: Node) -> Generator[Any, Any, Any]:
+    """``<disconnect>`` (§5.3.11): hang up, then connection.disconnect.hangup is thrown where
+    the dialog is, so the document can still submit what it has. Other outcomes pass."""
+    from ..actions import Disconnect
+    from ..outcomes import DisconnectCall
+
+    if not isinstance(outcome, DisconnectCall):
+        return outcome
+    yield Disconnect(ctx.session.queue.flush(), outcome.namelist)
+    ctx.session.hung_up = True
+    return Thrown("connection.disconnect.hangup", "the interpreter disconnected", node.where)

@@ -13,12 +13,11 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..actions import Disconnect
 from ..elements import run_content
 from ..events import Thrown
-from ..outcomes import DisconnectCall, NextItem, Outcome
+from ..outcomes import NextItem, Outcome
 from ..scripting import UNDEFINED, Scope, ScriptError
-from .catch import EventCounters, Uncaught, handle_chain
+from .catch import EventCounters, disconnect, handle_chain, transition_loop
 
 if TYPE_CHECKING:
     from ..interpreter import Interpreter
@@ -183,9 +182,8 @@ class FormRunner:
         while True:
             ctx.form = state
             ctx.enumeration = state.enumeration
-            if not ctx.session.step():
-                return Uncaught("error.semantic", f"no input was asked for in {ctx.session.max_steps} "
-                                "steps of the FIA: a transition loop", self.node.where)
+            if (looping := transition_loop(ctx, self.node)) is not None:
+                return looping
             if pending is not None:
                 outcome = yield from items.process_input(self, None, pending)
                 pending = None
@@ -210,10 +208,7 @@ class FormRunner:
                     outcome = yield from items.execute(self, selected)
                 except ScriptError as exc:
                     outcome = Thrown(exc.event, exc.message, selected.where)
-            if isinstance(outcome, DisconnectCall):
-                yield Disconnect(ctx.session.queue.flush(), outcome.namelist)
-                ctx.session.hung_up = True
-                outcome = Thrown("connection.disconnect.hangup", "the interpreter disconnected", self.node.where)
+            outcome = yield from disconnect(ctx, outcome, self.node)
             if isinstance(outcome, items.At):
                 outcome = yield from self.event(outcome.thrown, outcome.node)
             elif isinstance(outcome, Thrown):

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from ..actions import Disconnect
 from ..events import Thrown
-from ..outcomes import DisconnectCall, Outcome
+from ..outcomes import Outcome
 from ..scripting import ScriptError
 from .activation import Entry, grammars_of
-from .catch import EventCounters, Uncaught, handle_chain
+from .catch import EventCounters, disconnect, handle_chain, transition_loop
 from .collect import Matched, collect
 
 if TYPE_CHECKING:
@@ -92,9 +91,8 @@ class MenuRunner:
         while True:
             ctx.form = None
             ctx.enumeration = self.enumeration
-            if not ctx.session.step():
-                return Uncaught("error.semantic", f"no input was asked for in {ctx.session.max_steps} "
-                                "steps of the FIA: a transition loop", self.node.where)
+            if (looping := transition_loop(ctx, self.node)) is not None:
+                return looping
             queue = pending is None and (not skip or ctx.reprompt)
             if queue:
                 prompt_count += 1
@@ -105,10 +103,7 @@ class MenuRunner:
             except ScriptError as exc:  # a prompt's or a choice's expression failed
                 outcome = Thrown(exc.event, exc.message, self.node.where)
             pending = None
-            if isinstance(outcome, DisconnectCall):
-                yield Disconnect(ctx.session.queue.flush(), outcome.namelist)
-                ctx.session.hung_up = True
-                outcome = Thrown("connection.disconnect.hangup", "the interpreter disconnected", self.node.where)
+            outcome = yield from disconnect(ctx, outcome, self.node)
             if isinstance(outcome, Thrown):
                 outcome, skip = yield from handle_chain(ctx, outcome, self.node, self.counters, self.scope)
             if outcome is None:
