@@ -174,6 +174,16 @@ FINDINGS: tuple[Known, ...] = (
         "<exit/></catch>` after it (or <disconnect/> instead of the submit when the submit itself "
         "failed).",
     ),
+    Known(
+        "abnf-no-size-limit", "limits (tests/robustness/test_limits.py)",
+        "An ABNF grammar of any size is parsed: XML documents and grammars stop at "
+        "MAX_DOCUMENT_BYTES (4 MiB) before parsing, ABNF text does not.",
+        "b'#ABNF 1.0; root $r; $r = yes;' + b' ' * (4 * 1024 * 1024)",
+        "pinned", "test_an_abnf_grammar_over_the_size_limit_is_refused",
+        "vxml_browser/core/grammars/abnf.py parse_abnf: `if len(text) > MAX_DOCUMENT_BYTES: raise "
+        "GrammarError(uri, None, f'grammar is {len(text)} bytes, over the limit of ...')` before "
+        "decoding, as parse_xml does.",
+    ),
 )
 
 KNOWN_PATTERNS = {

@@ -204,6 +204,10 @@ def run_tests(examples: int) -> list[dict[str, str]]:
     env["ROBUSTNESS_EXAMPLES"] = str(examples)
     subprocess.run([_python(), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/robustness",
                     f"--junitxml={junit}"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    return read_junit(junit)
+
+
+def read_junit(junit: Path) -> list[dict[str, str]]:
     rows = []
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
@@ -216,6 +220,78 @@ def run_tests(examples: int) -> list[dict[str, str]]:
             rows.append({"module": case.get("classname", "").rsplit(".", 1)[-1], "test": case.get("name", ""),
                          "outcome": outcome, "time": case.get("time", "0")})
     return rows
+
+
+NOTES = """\
+## Limits (tests/robustness/test_limits.py)
+
+| limit | set by | hit by | the caller's document gets |
+| --- | --- | --- | --- |
+| ECMAScript time per evaluation | `Session(script_time_limit_s=)`, 5 s | `test_a_runaway_script_stops_at_the_time_limit`, `..._runaway_cond_...` | error.semantic.timeout |
+| ECMAScript memory per call | `Session(script_memory_limit=)`, 64 MiB | `test_memory_over_the_limit_is_error_noresource` | error.noresource |
+| SISR tag time | `grammars.semantics.SCRIPT_TIME_LIMIT`, 0.5 s (a constant) | `test_a_runaway_sisr_tag_fails_the_match_within_its_limit` | no match |
+| document size | `model.document.MAX_DOCUMENT_BYTES`, 4 MiB (a constant) | `test_a_document_over_the_size_limit_is_error_badfetch` | error.badfetch |
+| grammar size (XML) | the same constant | `test_an_xml_grammar_over_the_size_limit_is_error_badfetch` | error.badfetch |
+| grammar size (ABNF) | none yet (`abnf-no-size-limit`) | `test_an_abnf_grammar_over_the_size_limit_is_refused` (strict xfail) | - |
+| grammar program | `grammars.matcher.MAX_PROGRAM`, 400,000 (a constant) | `test_a_grammar_over_the_program_limit_is_error_badfetch` | error.badfetch |
+| FIA steps without input | `Session(max_steps=)`, 10,000 | `test_a_transition_loop_stops_at_max_steps` | error.semantic |
+| fetch time | `fetchtimeout` property, `HttpFetcher(timeout_s=)` | `test_a_slow_page_is_error_badfetch_at_the_fetchtimeout` | error.badfetch |
+| fetched body | `HttpFetcher(max_body_bytes=)`, 8 MiB | `test_a_body_over_the_limit_is_error_badfetch` | error.badfetch |
+| call duration | `run_session(timeout_s=)` | `test_a_call_over_its_time_ends_with_reason_timeout` | the call ends (reason timeout) |
+| recording upload | app server `client_max_size`, 32 MiB (hard-coded) | `test_a_recording_over_the_upload_limit_is_refused_and_nothing_is_stored` | HTTP 413 (error.badfetch), nothing stored |
+| calls per worker | `[sip] max_calls` (31; the wheel's limit wins) | not yet: needs the SIP harness | - |
+
+Where the missing knobs should go (small additions, not made here):
+- document and grammar size: `parse_document(..., max_bytes=)` forwarded to `parse_xml`, set from
+  `Session(max_document_bytes=)` through `DocumentCache` (vxml_browser/core/interpreter.py), and the
+  same value for `parse_grammar`; today it is the module constant `MAX_DOCUMENT_BYTES`.
+- recording size: app_server/server.py `create_app` passes `client_max_size=32 MiB`; make it
+  `Settings.max_upload_bytes` (`[server] max_upload_mb`). In the browser, `<record maxtime>` is the
+  only bound: the SIP adapter's record (vxml_browser/adapters/sip/call.py) should also stop at a
+  platform maximum (`[sip] max_record_s`), whatever maxtime the document asks for.
+- calls per worker: `[sip] max_calls` exists; its test must place max_calls + 1 calls on one worker
+  and see the extra refused (486/503) while the others go on: tests/e2e, with the SIP harness.
+
+## Security
+
+- XML without entity expansion or network access: VoiceXML documents (tests/vxml_browser/core/model),
+  SRGS grammars and `<data>` XML (test_security.py): external entities not read, billion laughs stays
+  small and quick, DTDs and entities never open a socket.
+- Fetches restricted to the allowed origins: submit (GET and POST), `<data>`, goto and a redirect to
+  another origin are refused (error.badfetch) and the foreign server sees no request, so no namelist
+  leaks. **But nothing sets `allowed_origins` today**: HttpFetcher is built without it in
+  vxml_browser/adapters/sip/worker.py, adapters/console.py, app_server/run_platform.py and
+  conformance/runner.py, so in production every origin (internal addresses included) is allowed.
+  Suggested: `[sip] allowed_origins` (default: the origins of `app` and `[sip.apps]`) passed to the
+  worker's HttpFetcher.
+- App server admin: every state-changing /admin route without a session is sent to the login page;
+  with a session but no or a forged CSRF token it is 403 and nothing changes (a route sweep: a new
+  route without the checks fails). The admin has one password and no roles. `GET /calls/{id}` (the
+  call record, with the caller's number) and `POST /calls/{id}/end` need no credentials: fine on
+  loopback, not beyond; a platform token like the ACD's would close it.
+- Agent queue: every /api route (every operation of the `{op}` routes) is 401 without credentials
+  and with an unknown token; with a cookie session every change is 403 without or with a forged
+  CSRF token; an agent gets 403 on reports, user admin and call creation.
+- Secrets: a scan of the tracked files (`test_no_hard_coded_secrets_outside_the_tests`) finds none.
+  The example configs hold placeholders only; the ACD accepts plain-text `password` in its TOML
+  (`password_hash` should be the only form) and reads no secret from the environment (the app server
+  reads `VXML_ADMIN_PASSWORD_HASH`). app_server `[admin] secret` is unused.
+
+## Faults (tests/robustness/test_faults.py)
+
+- App server killed (SIGKILL) while the caller is at the menu: the next fetch is refused, the
+  caller hears the application's error handler and the call ends; after a restart the next call
+  is whole. **Found:** the apology is spoken 64 times (`apology-loop` above).
+- Database gone while the support hotline opens a case (its table renamed away): the caller hears
+  the apology, no case is written, and every recording row points at a whole file. Database gone
+  before the recording row: no row at all (the file is kept, fsync'd, for a later retry or sweep).
+  (tests/app_server already covers the status lookup and a back end that is down.)
+- Still to come, with their parts: a SIP worker killed mid-call (Kamailio's dispatcher must route new
+  calls to the other workers, the killed worker's calls end with a call record, nothing else is
+  disturbed), and the agent queue restarted with callers queued and agents signed in (the browser's
+  AcdClient retries, queued callers keep their place or hear the error handler, CTI clients
+  reconnect).
+"""
 
 
 def write_report(results: list[Result], tests: list[dict[str, str]], path: Path, seconds: float) -> None:
@@ -249,7 +325,7 @@ def write_report(results: list[Result], tests: list[dict[str, str]], path: Path,
         cell = lambda s: s.replace("|", "\\|").replace("\n", " ")  # noqa: E731
         out.append(f"| `{f.id}` | {f.target} | {cell(f.what)} | `{cell(f.smallest)}` | {f.status} "
                    f"(`{f.test}`) | {cell(f.fix)} |")
-    out += ["", "## Limits, security and faults (tests/robustness)", ""]
+    out += ["", NOTES, "## Test results (tests/robustness)", ""]
     if not tests:
         out.append("(the tests did not run)")
     else:
@@ -276,8 +352,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=2000, help="hypothesis examples per robustness test")
     parser.add_argument("--no-tests", action="store_true")
     parser.add_argument("--report", type=Path, default=HERE / "REPORT.md")
+    parser.add_argument("--from-results", action="store_true",
+                        help="rewrite the report from the last run's fuzz/results.json and test results")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.from_results:
+        saved = json.loads((HERE / "results.json").read_text())
+        if isinstance(saved, list):  # written before the tests were kept in it
+            saved = {"targets": saved, "tests": read_junit(HERE / "crashes" / "robustness-junit.xml"),
+                     "seconds": saved[0]["seconds"] if saved else 0}
+        results = [Result(**r) for r in saved["targets"]]
+        write_report(results, saved["tests"], args.report, saved["seconds"])
+        return 0
     results = []
     for name in args.targets.split(","):
         module = importlib.import_module(f"fuzz.targets.{name}")
@@ -288,7 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(result)
     tests = [] if args.no_tests else run_tests(args.examples)
     write_report(results, tests, args.report, args.seconds)
-    (HERE / "results.json").write_text(json.dumps([r.__dict__ for r in results], indent=1))
+    (HERE / "results.json").write_text(json.dumps({"seconds": args.seconds, "tests": tests,
+                                                   "targets": [r.__dict__ for r in results]}, indent=1))
     print(f"wrote {args.report.relative_to(ROOT) if args.report.is_relative_to(ROOT) else args.report}")
     return 1 if any(r.new for r in results) or any(t["outcome"] == "FAILED" for t in tests) else 0
 

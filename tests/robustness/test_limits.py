@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import time
 
@@ -110,6 +111,14 @@ def test_an_xml_grammar_over_the_size_limit_is_error_badfetch() -> None:
     call = Call({"main.vxml": vxml(APOLOGY + '<form><field name="f"><grammar src="big.grxml"/>'
                                    "<prompt>say</prompt></field></form>"), "big.grxml": big})
     call.hears_all("say", "caught error.badfetch")
+
+
+@pytest.mark.xfail(strict=True, reason="abnf-no-size-limit: parse_abnf takes any size; XML grammars stop "
+                   "at MAX_DOCUMENT_BYTES (fuzz/findings.py)")
+def test_an_abnf_grammar_over_the_size_limit_is_refused() -> None:
+    src = b"#ABNF 1.0; root $r; $r = yes;" + b" " * MAX_DOCUMENT_BYTES
+    with pytest.raises(GrammarError):
+        parse_grammar(src, uri="http://t/big.gram", media_type="application/srgs")
 
 
 def test_a_grammar_over_the_program_limit_is_error_badfetch() -> None:
@@ -244,3 +253,33 @@ def test_a_console_call_that_never_waits_still_times_out() -> None:
     except subprocess.TimeoutExpired:
         pytest.fail("the call ran on past its 0.5 s limit for 10 s")
     assert proc.returncode == 0, proc.stderr[-400:]
+
+
+# --- recordings --------------------------------------------------------------------------------
+
+
+async def test_a_recording_over_the_upload_limit_is_refused_and_nothing_is_stored(tmp_path) -> None:
+    """The app server takes request bodies up to ``client_max_size`` (32 MiB, app_server/server.py);
+    a bigger recording is HTTP 413 (the browser's error.badfetch) and leaves no file or row."""
+    import aiohttp
+    from sqlalchemy import select
+
+    from app_server.models import RecordingRow
+    from app_server.server import DB, create_app
+    from app_server.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path / "data"))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        form = aiohttp.FormData()
+        form.add_field("description", io.BytesIO(bytes(33 * 1024 * 1024)), filename="description.wav",
+                       content_type="audio/x-wav")
+        async with aiohttp.ClientSession() as client:
+            async with client.post(server.make_url("/apps/support_hotline/case_created?call=big-1"),
+                                   data=form) as resp:
+                assert resp.status == 413
+        assert app[DB].call(lambda s: s.scalars(select(RecordingRow)).all()) == []
+        assert not list((tmp_path / "data").glob("recordings/**/*.wav"))
+    finally:
+        await server.close()
