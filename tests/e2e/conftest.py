@@ -51,9 +51,11 @@ def env() -> dict[str, str]:
 class Platform:
     """A running ``vxml-browser sip`` process."""
 
-    def __init__(self, app: AppServer, tmp: str, workers: int = 1, extra: str = "") -> None:
+    def __init__(self, app: AppServer, tmp: str, workers: int = 1, extra: str = "",
+                 apps: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.tmp = tmp
+        more_apps = "".join(f'"{k}" = "{v}"\n' for k, v in (apps or {}).items())
         self.config = os.path.join(tmp, "sip.toml")
         with open(self.config, "w") as f:
             f.write(f"""[sip]
@@ -70,7 +72,7 @@ media_cache = "{os.path.join(tmp, 'media')}"
 "redirect" = "{app.base}/agent?quiet=1"
 "voice" = "{app.base}/ivr/voice.vxml"
 "fax" = "{app.base}/ivr/fax.vxml"
-""")
+{more_apps}""")
         self.log_path = os.path.join(tmp, "platform.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(

@@ -129,7 +129,7 @@ class SipCall:
                  renderer: PromptRenderer, fetcher: Fetcher, record_dir: str | None = None,
                  now: Callable[[], float] = time.time,
                  recognizer_for: Callable[[str], Any] | None = None,
-                 fax_store: Any = None, fax_ident: str = "") -> None:
+                 fax_store: Any = None, fax_ident: str = "", acd: Any = None) -> None:
         self.engine = engine
         self.key = key
         self.details = details
@@ -159,6 +159,7 @@ class SipCall:
         self.fax_ident = fax_ident
         self.fax_done = False
         self.base: str | None = None  # the current document's URI (relative fax documents)
+        self.acd = acd  # a queue_transfer.AcdLink when [acd] is configured
 
     # -- events from the engine (on the loop) ------------------------------------------------------
     def on_event(self, kind: str, arg: Any) -> None:
@@ -484,6 +485,10 @@ class SipCall:
 
     # -- transfers (VoiceXML 2.0 §2.3.7, 2.1 §9) -------------------------------------------------------
     async def transfer(self, action: Transfer) -> Input:
+        if action.dest.startswith("queue:"):  # the ACD's queue (queue_transfer.py)
+            from .queue_transfer import queue_transfer
+
+            return await queue_transfer(self, action)
         if action.type == "blind" and not self.answered and not action.prompts:
             self.engine.submit(self.engine.redirect, self.key, action.dest)
             self.hung_up = True
@@ -514,9 +519,9 @@ class SipCall:
         await self.hangup()
         return TransferDone("transferred")
 
-    async def bridged(self, action: Transfer) -> Input:
-        loop = asyncio.get_running_loop()
-        headers = {"User-to-User": action.aai} if action.aai else None
+    async def dial(self, dest: str, aai: str | None) -> int:
+        """Call ``dest`` on a new outbound leg whose events land in ``self.other[leg]``."""
+        headers = {"User-to-User": aai} if aai else None
         holder: dict[str, int] = {}
 
         def sink(kind: str, arg: Any) -> None:  # engine thread
@@ -525,10 +530,16 @@ class SipCall:
         def make() -> int:
             leg = self.engine.new_key()
             holder["leg"] = leg
-            return self.engine.make_call_keyed(leg, action.dest, sink, headers)
+            return self.engine.make_call_keyed(leg, dest, sink, headers)
 
+        leg = await self.engine.run(make)
+        self.other.setdefault(leg, {})
+        return leg
+
+    async def bridged(self, action: Transfer) -> Input:
+        loop = asyncio.get_running_loop()
         try:
-            leg = await self.engine.run(make)
+            leg = await self.dial(action.dest, action.aai)
         except Exception as exc:
             log.info("transfer to %s: %s", action.dest, exc)
             return TransferDone(None, error="error.connection.noroute")

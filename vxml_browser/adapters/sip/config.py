@@ -22,6 +22,12 @@
 
     [sip.apps]                       # the app a DID (the To/request-URI user) maps to
     "1000" = "http://127.0.0.1:8090/sales/main.vxml"
+
+    [acd]                            # <transfer dest="queue:NAME">: the agent queue service
+    url = "http://127.0.0.1:8095"    # (queue_transfer.py); without it such transfers fail
+    token = "..."                    # a [[tokens]] entry of role "platform" in the ACD's TOML
+    music = ""                       # hold music (a URL) between announcements, unless the
+                                     # <transfer> has transferaudio
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ class SipConfig:
     poll_ms: int = 10
     log_level: int = 0
     speech: dict[str, Any] = field(default_factory=dict)  # the file's top-level [speech] table
+    acd_url: str = ""  # the file's [acd] table: url, token, music
+    acd_token: str = ""
+    acd_music: str = ""
 
     def app_for(self, user: str) -> str:
         """The app URL for a called user (DID), or the default app."""
@@ -75,6 +84,11 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
         section = dict(data.get("sip", {}))
         if "speech" in data:
             section["speech"] = data["speech"]
+        acd = dict(data.get("acd", {}))
+        unknown_acd = set(acd) - {"url", "token", "music"}
+        if unknown_acd:
+            raise ValueError(f"{path}: unknown [acd] settings {sorted(unknown_acd)}")
+        section.update({f"acd_{k}": v for k, v in acd.items()})
         if "listen" in section:
             section["host"], section["port"] = parse_hostport(section.pop("listen"))
         if "codecs" in section:

@@ -61,6 +61,11 @@ class Worker:
         self.completed = 0
         # a pool's worker tells its supervisor about each dialog on stdout (pool.py)
         self.report_dialogs = report_dialogs
+        self.acd: Any = None  # queue_transfer.AcdLink, made when [acd] url is set
+        if config.acd_url:
+            from .queue_transfer import AcdLink
+
+            self.acd = AcdLink(config.acd_url, config.acd_token, config.acd_music)
 
     # -- engine thread entry points --------------------------------------------------------------
     def _incoming(self, key: int, details: dict[str, Any]) -> Any:
@@ -86,7 +91,7 @@ class Worker:
         fetcher = HttpFetcher(cache=self.http_cache)
         call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher,
                        recognizer_for=self.recognizer_for, fax_store=self.fax_store(),
-                       fax_ident=self.config.fax_ident)
+                       fax_ident=self.config.fax_ident, acd=self.acd)
         self.calls[key] = call
         task = asyncio.get_running_loop().create_task(self.run_call(call))
         self.tasks.add(task)
@@ -190,6 +195,8 @@ class Worker:
             self.engine.stop()
         if self.records_session is not None:
             await self.records_session.close()
+        if self.acd is not None:
+            await self.acd.close()
 
 
 def recognizers(config: SipConfig) -> Any:

@@ -1,0 +1,203 @@
+"""Issue 7 end to end: ``<transfer dest="queue:...">`` over real SIP to a real ACD.
+
+The ACD (``agent_queue.testing.acd_service``) runs on a loop thread of the test process; two
+agents sign in through the REST API from their desktop sessions (the desktop's own cookie and
+CSRF token) and keep the desktop's CTI WebSocket open; their phones are pjsua2 UAs. A pjsua2
+caller calls a small IVR, presses 0 and waits in the queue: the first agent lets it ring out
+(RONA), the second answers, talks (a tone the caller must hear) and hangs up; the document
+gets its transfer outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from typing import Any
+
+import aiohttp
+import pytest
+
+from agent_queue.domain.model import QueueConfig
+from agent_queue.service.auth import COOKIE, Sessions
+from agent_queue.testing import acd_service
+
+from .app import DOC, AppServer
+from .conftest import UA, Platform, needs_espeak, needs_pjsua2, wait_for
+from .test_sip_transfer import AGENT_TONE_HZ, tone_level
+
+pytestmark = [needs_pjsua2, needs_espeak]
+
+CALLER = "+4930123456"
+
+IVR = DOC.format(body="""
+  <catch event="connection.disconnect.hangup"><submit next="/result?step=hangup" method="post"/></catch>
+  <menu id="top" dtmf="true">
+    <prompt>Press 0 for an agent.</prompt>
+    <choice dtmf="0" next="#agent"/>
+  </menu>
+  <form id="agent">
+    <transfer name="result" dest="queue:funds?tier=priority" type="bridge"
+              aaiexpr="'account=100234;verified=yes'" connecttimeout="30s">
+      <prompt>Please hold for a fund specialist.</prompt>
+      <filled><submit next="/result?step=after" namelist="result" method="post"/></filled>
+    </transfer>
+  </form>""")
+
+
+class AcdThread:
+    """A real ACD on its own loop thread, with the agents' desktop sessions and CTI sockets."""
+
+    def __init__(self, *queues: QueueConfig) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self._service = acd_service(*queues)
+        self.acd = self.run(self._service.__aenter__())
+        self.desks: dict[str, aiohttp.ClientSession] = {}
+        self.csrf: dict[str, str] = {}
+        self.received: dict[str, list[dict[str, Any]]] = {}  # desktop -> CTI messages
+        self._readers: list[asyncio.Task[None]] = []
+
+    def run(self, coro: Any, timeout: float = 15) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    async def _desktop(self, agent: str) -> None:
+        """What the agent desktop does: a session cookie, the CSRF token, the CTI WebSocket."""
+        cookie = Sessions("test").issue(agent, "agent")  # acd_service's secret is "test"
+        session = aiohttp.ClientSession(cookies={COOKIE: cookie})
+        async with session.get(f"{self.acd.url}/api/me") as resp:
+            resp.raise_for_status()
+            self.csrf[agent] = (await resp.json())["csrf"]
+        ws = await session.ws_connect(f"{self.acd.url}/api/cti")
+        self.desks[agent] = session
+        messages = self.received.setdefault(agent, [])
+        hello = await ws.receive_json(timeout=5)
+        assert hello["kind"] == "hello", hello
+
+        async def read() -> None:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    messages.append(msg.json())
+
+        self._readers.append(asyncio.get_running_loop().create_task(read()))
+
+    def desktop(self, agent: str) -> None:
+        self.run(self._desktop(agent))
+
+    async def _agent_op(self, agent: str, op: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with self.desks[agent].post(f"{self.acd.url}/api/agents/{agent}/{op}", json=body,
+                                          headers={"X-CSRF-Token": self.csrf[agent]}) as resp:
+            data = await resp.json()
+            assert resp.status == 200, data
+            return data
+
+    def agent_op(self, agent: str, op: str, **body: Any) -> dict[str, Any]:
+        return self.run(self._agent_op(agent, op, body))
+
+    def agent(self, agent: str) -> dict[str, Any]:
+        return self.run(self.acd.agent(agent))
+
+    def kinds(self, agent: str) -> list[str]:
+        return [m.get("kind", "") for m in self.received.get(agent, [])]
+
+    def stop(self) -> None:
+        async def close() -> None:
+            for task in self._readers:
+                task.cancel()
+            for session in self.desks.values():
+                await session.close()
+            await self._service.__aexit__(None, None, None)
+
+        self.run(close())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture()
+def acd() -> Any:
+    a = AcdThread(QueueConfig("funds", skills={"funds": 1}, strategy="linear", members=("ann", "bob"),
+                              ring_timeout=2.0, wrap_up=0, announce_interval=0))
+    yield a
+    a.stop()
+
+
+@pytest.fixture()
+def agent_tone(sip_tmp: str) -> str:
+    from vxml_browser.adapters.media import tone, wav_bytes
+
+    path = os.path.join(sip_tmp, "agent-tone.wav")
+    if not os.path.exists(path):
+        with open(path, "wb") as f:
+            f.write(wav_bytes(tone(AGENT_TONE_HZ, 10.0, 8000), 8000))
+    return path
+
+
+def test_queue_rona_then_answer_bridge_screen_pop_and_outcome(
+        app: AppServer, fresh: AppServer, sip_tmp: str, acd: AcdThread, agent_tone: str) -> None:
+    started = time.monotonic()
+    fresh.files["cti.vxml"] = (IVR.encode(), "application/voicexml+xml")
+    tmp = os.path.join(sip_tmp, "cti")
+    os.makedirs(tmp, exist_ok=True)
+    platform = Platform(app, tmp, extra=f'\n[acd]\nurl = "{acd.acd.url}"\ntoken = "{acd.acd.token}"\n',
+                        apps={"cti": f"{app.base}/ivr/cti.vxml"})
+    ann = UA(tmp, {"mode": "answer", "user": "ann", "code": 0, "lifetime": 30, "exit_when_done": True})
+    bob = UA(tmp, {"mode": "answer", "user": "bob", "code": 200, "play": agent_tone,
+                   "hangup_after": 3.0, "lifetime": 30, "exit_when_done": True})
+    caller = None
+    try:
+        for name, ua in (("ann", ann), ("bob", bob)):
+            acd.desktop(name)
+            acd.agent_op(name, "sign-in", contact=ua.uri, skills={"funds": 3}, ready=False)
+        heard = os.path.join(tmp, "heard-cti.wav")
+        caller = UA(tmp, {"mode": "call", "dest": f"sip:cti@127.0.0.1:{platform.port}", "record": heard,
+                          "user": CALLER, "steps": [["until_confirmed", 5], ["wait", 0.5], ["dtmf", "0"],
+                                                    ["until_disconnected", 40]]})
+        # the caller waits in the queue (nobody is ready) and hears the announcement
+        assert wait_for(lambda: "enter" in [e["kind"] for e in acd.run(_events(acd))], 15), \
+            platform.output()[-3000:]
+        time.sleep(1.5)
+        acd.agent_op("ann", "ready")
+        acd.agent_op("bob", "ready")
+        caller_events = caller.result(45)
+        assert wait_for(lambda: fresh.received["result"], 10), platform.output()[-3000:]
+        result = fresh.received["result"][-1]
+        events = acd.run(_events(acd))
+        ann_events, bob_events = ann.result(20), bob.result(20)
+    finally:
+        for ua in (caller, ann, bob):
+            if ua is not None:
+                ua.kill()
+        platform.stop()
+    kinds = [(e["kind"], e.get("agent_id")) for e in events if e["kind"] in ("offer", "rona", "connect", "complete")]
+    assert kinds == [("offer", "ann"), ("rona", "ann"), ("offer", "bob"), ("connect", "bob"),
+                     ("complete", "bob")], kinds
+    offer = next(e for e in events if e["kind"] == "offer")
+    assert offer["data"]["caller"] == CALLER and offer["data"]["aai"] == {"account": "100234", "verified": "yes"}
+    # the first agent rang (180) and was let go; he is NOT_READY(RONA)
+    assert any(e["event"] == "incoming" for e in ann_events), ann_events
+    assert not any(e["event"] == "state" and e["state"] == "CONFIRMED" for e in ann_events), ann_events
+    ann_now = acd.agent("ann")
+    assert (ann_now["state"], ann_now["reason"]) == ("NOT_READY", "RONA"), ann_now
+    # the second answered, got the aai as User-to-User, and the caller heard him
+    incoming = [e for e in bob_events if e["event"] == "incoming"]
+    assert incoming and incoming[0]["headers"].get("user-to-user") == "account=100234;verified=yes"
+    assert tone_level(heard, AGENT_TONE_HZ) > 0.05, "the caller did not hear the agent"
+    # the screen pop reached the agent's desktop socket, with the caller's number and IVR data
+    pops = [m for m in acd.received["bob"] if m.get("kind") == "screen_pop"]
+    assert pops and pops[0]["data"]["caller"] == CALLER, acd.received["bob"]
+    assert pops[0]["data"]["aai"] == {"account": "100234", "verified": "yes"}
+    assert pops[0]["data"]["tier"] == "priority"
+    assert "screen_pop" in acd.kinds("ann")  # ann was offered first: she had hers too
+    # the agent hung up: the document gets far_end_disconnect
+    assert result == {"result": "far_end_disconnect", "step": "after"}, result
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in caller_events)
+    assert time.monotonic() - started < 60
+
+
+async def _events(acd: AcdThread) -> list[dict[str, Any]]:
+    async with acd.acd._admin.get(f"{acd.acd.url}/api/events") as resp:
+        resp.raise_for_status()
+        return (await resp.json())["events"]

@@ -1,0 +1,368 @@
+"""``<transfer dest="queue:NAME">`` on a SIP call: the caller waits in the ACD's queue, then
+talks to an agent (issue 7; the ACD's side is ``agent_queue/CTI.md``).
+
+Design:
+
+* One ``AcdLink`` per worker process holds one ``agent_queue.client.AcdClient`` (one CTI
+  WebSocket), connected at the first queue transfer; ``[acd] url`` and ``token`` come from the
+  SIP config, ``[acd] music`` is the optional hold music.
+* ``queue_transfer`` runs inside the ``Transfer`` action, on the call's own asyncio task, so the
+  interpreter simply waits for its ``TransferDone`` as for any other transfer. It queues the call
+  (``AcdClient.transfer``: the queue name, ``?tier=&priority=`` from the dest, the ``aai`` string
+  as the IVR data, the SIP Call-ID as the call id, the user part of the caller's URI as his
+  number), then carries out the ACD's actions until the caller leaves the queue:
+
+  ======================  =========================================================================
+  ACD action              what the call does
+  ======================  =========================================================================
+  ``Announce``            speaks ``text`` (TTS) to the caller; hold music (``transferaudio``, else
+                          ``[acd] music``) loops in between
+  ``Bridge`` (offer)      dials the agent's contact on a new leg (``SipCall.dial``, the bridged
+                          transfer's own code), reports ``ringing`` at 180/183, and on answer
+                          bridges the two legs (``Engine.bridge``) and reports ``answered``; a leg
+                          that fails is reported as ``no-answer``
+  ``StopRinging``         (``rona``, ``cancel``) hangs that agent's ringing leg up; the ACD re-offers
+  ``Leave`` (exit)        transfers the caller to ``destination`` (blind or bridge, as the
+                          ``<transfer>``), or ends the transfer with ``noanswer`` when there is none
+  ``Ended``               the ACD ended the call (a supervisor's forced hang-up): the agent's leg ends
+  ======================  =========================================================================
+
+* The caller's keys while waiting go to the ACD (``key``: exit keys). A caller who hangs up is
+  reported (``hangup`` by the caller: an abandon while waiting) and the interpreter gets
+  ``Hangup``. When the agent hangs up the ACD hears ``hangup`` by the agent.
+* The outcome: a bridge ``<transfer>`` gets ``far_end_disconnect`` (the agent hung up),
+  ``near_end_disconnect`` (a key of the transfer's grammars), ``maxtime_disconnect`` or
+  ``noanswer`` (left the queue without an agent); a blind one holds the interpreter until the
+  agent's call is over and then gets ``transferred`` (``connection.disconnect.transfer``), so the
+  caller's leg stays with this process for the whole call and ends with the agent's.
+* Everything happens on the loop: leg events arrive through ``SipCall.on_leg_event`` and the
+  ACD's through the pending ``next_action`` task, both of which wake ``SipCall.wait``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from dataclasses import replace
+from typing import Any
+
+from ...core.actions import Prompt, Transfer
+from ...core.inputs import Alternative, Hangup, Input, TransferDone
+
+log = logging.getLogger(__name__)
+
+
+class AcdLink:
+    """The worker's connection to the ACD (one CTI WebSocket for all its calls)."""
+
+    def __init__(self, url: str, token: str, music: str = "") -> None:
+        self.url, self.token, self.music = url, token, music
+        self._client: Any = None
+        self._lock = asyncio.Lock()
+
+    async def client(self) -> Any:
+        async with self._lock:
+            if self._client is None:
+                from agent_queue.client import AcdClient
+
+                client = AcdClient(self.url, self.token)
+                await client.connect()
+                self._client = client
+            return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def caller_number(remote_uri: str) -> str:
+    m = re.search(r"(?:sips?|tel):([^@;>]+)", remote_uri)
+    return m.group(1) if m else remote_uri
+
+
+async def queue_transfer(call: Any, action: Transfer) -> Input:
+    """Answer a ``Transfer`` to ``queue:NAME`` (see the module docstring)."""
+    await call.queue_prompts(action.prompts)
+    await call.answer()
+    await call.drain()
+    if call.hung_up:
+        return Hangup()
+    if call.acd is None:
+        log.warning("call %s: %s needs [acd] url in the SIP config", call.key, action.dest)
+        return TransferDone(None, error="error.unsupported.uri")
+    from agent_queue.client import AcdClientError
+
+    cid = str(call.details.get("call_id") or call.key)
+    caller = caller_number(str(call.details.get("remote_uri", "")))
+    try:
+        acd = await call.acd.client()
+        queued = await acd.transfer(action.dest, action.aai, cid, caller)
+    except ValueError as exc:
+        log.info("call %s: %s", call.key, exc)
+        return TransferDone(None, error="error.connection.baddestination")
+    except AcdClientError as exc:
+        log.info("call %s: the ACD refused %s: %s", call.key, action.dest, exc)
+        return TransferDone(None, error="error.connection.baddestination" if exc.status in (404, 422)
+                            else "error.connection.noroute")
+    except Exception as exc:  # aiohttp's errors, a time-out: the ACD is away
+        log.warning("call %s: the ACD at %s: %s", call.key, call.acd.url, exc)
+        return TransferDone(None, error="error.connection.noroute")
+    log.info("call %s queued as %s in %s (%s)", call.key, cid, action.dest, queued.state)
+    waiting = QueuedCaller(call, action, acd, cid)
+    try:
+        if queued.exit is not None:
+            return await waiting.leave(queued.exit.get("destination"))
+        return await waiting.run()
+    finally:
+        waiting.close()
+
+
+class QueuedCaller:
+    """One caller's stay in the queue: the loop over ACD actions and leg events."""
+
+    def __init__(self, call: Any, action: Transfer, acd: Any, cid: str) -> None:
+        self.call, self.action, self.acd, self.cid = call, action, acd, cid
+        self.ringing: dict[int, str] = {}  # agent legs ringing -> agent id
+        self.told_ringing: set[int] = set()
+        self.stopped: set[int] = set()  # legs we hung up on the ACD's word (no report)
+        self.bridged: tuple[int, str] | None = None
+        self.bridged_at = 0.0
+        self.music: Any = None
+        self.music_token: int | None = None
+        self.pending: asyncio.Task[Any] | None = None
+        self.finished = False  # the ACD's last action (Leave/Ended) was taken
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _next(self) -> None:
+        self.pending = asyncio.get_running_loop().create_task(self.acd.next_action(self.cid))
+        self.pending.add_done_callback(lambda _: self.call._wake.set())
+
+    async def report(self, op: str, *args: Any, **kwargs: Any) -> bool:
+        try:
+            await getattr(self.acd, op)(self.cid, *args, **kwargs)
+        except Exception as exc:  # the ACD disagrees (a race with its timers) or is away
+            log.info("call %s: ACD %s %s: %s", self.call.key, op, args, exc)
+            return False
+        return True
+
+    def hang_up_leg(self, leg: int) -> None:
+        self.call.engine.submit(self.call.engine.hangup, leg, 0)
+
+    def stop_music(self) -> None:
+        if self.music_token is not None and self.music_token in self.call.outstanding:
+            self.call.engine.submit(self.call.engine.stop_token, self.call.key, self.music_token)
+        self.music_token = None
+
+    async def hold_music(self) -> None:
+        call = self.call
+        if self.music is None or self.bridged is not None or call.outstanding or call.hung_up:
+            return
+        self.music_token = await call.play_clip(self.music.path, self.music.seconds, bargein=True)
+
+    def close(self) -> None:
+        """Stop the pending read; drain the ACD's last events in the background."""
+        if self.pending is not None and not self.pending.done():
+            self.pending.cancel()
+        if not self.finished:
+            asyncio.get_running_loop().create_task(self._drain())
+
+    async def _drain(self) -> None:
+        from agent_queue.client import TERMINAL
+
+        with contextlib.suppress(Exception):
+            while True:
+                if isinstance(await self.acd.next_action(self.cid, 30), TERMINAL):
+                    return
+
+    # -- the loop ----------------------------------------------------------------------------------
+    async def run(self) -> Input:
+        call, action = self.call, self.action
+        src = action.transferaudio or call.acd.music
+        if src:
+            self.music = await call.renderer.audio(src, call.fetcher)
+        call.keys.clear()
+        self._next()
+        loop = asyncio.get_running_loop()
+        while True:
+            timeout = None
+            if self.bridged is not None and action.maxtime_s:
+                timeout = max(0.0, self.bridged_at + action.maxtime_s - loop.time())
+            await call.wait(self._something, timeout)
+            if call.hung_up:
+                return await self.caller_gone()
+            if self.bridged is not None:
+                done = await self.check_bridge(loop.time())
+                if done is not None:
+                    return done
+            else:
+                while call.keys:
+                    await self.report("key", call.keys.popleft())
+            await self.check_legs(loop.time())
+            if self.pending is not None and self.pending.done():
+                got = self.pending.result()
+                self.pending = None
+                done = await self.on_action(got)
+                if done is not None:
+                    return done
+                if not self.finished:
+                    self._next()
+            await self.hold_music()
+
+    def _something(self) -> bool:
+        call = self.call
+        if call.hung_up or (self.pending is not None and self.pending.done()):
+            return True
+        if self.bridged is None and (call.keys or (self.music is not None and not call.outstanding)):
+            return True
+        if self.bridged is not None and (
+                "disconnected" in call.other.get(self.bridged[0], {})
+                or (self.action.grammars and call.keys)):
+            return True
+        for leg in self.ringing:
+            st = call.other.get(leg, {})
+            if "disconnected" in st or ("confirmed" in st and "media" in st) or (
+                    "early" in st and leg not in self.told_ringing):
+                return True
+        return False
+
+    async def check_legs(self, now: float) -> None:
+        call = self.call
+        for leg, agent in list(self.ringing.items()):
+            st = call.other.get(leg, {})
+            if "disconnected" in st:
+                del self.ringing[leg]
+                if leg not in self.stopped:
+                    log.info("call %s: agent %s did not answer (%s)", call.key, agent, st["disconnected"])
+                    await self.report("no_answer", agent)
+            elif "confirmed" in st and "media" in st:
+                del self.ringing[leg]
+                await self.connect(leg, agent, now)
+            elif "early" in st and leg not in self.told_ringing:
+                self.told_ringing.add(leg)
+                await self.report("ringing", agent)
+
+    async def connect(self, leg: int, agent: str, now: float) -> None:
+        call = self.call
+        if self.bridged is not None or not await self.report("answered", agent):
+            self.stopped.add(leg)
+            self.hang_up_leg(leg)  # too late: the ACD gave the call up (rona) or another answered
+            return
+        for other in list(self.ringing):
+            self.stopped.add(other)
+            self.hang_up_leg(other)
+        self.ringing.clear()
+        self.music_token = None
+        await call.engine.run(call.engine.stop_play, call.key)
+        await call.engine.run(call.engine.bridge, call.key, leg)
+        call.keys.clear()
+        self.bridged, self.bridged_at = (leg, agent), now
+        log.info("call %s bridged to agent %s", call.key, agent)
+
+    async def check_bridge(self, now: float) -> Input | None:
+        call, action = self.call, self.action
+        assert self.bridged is not None
+        leg, agent = self.bridged
+        duration = now - self.bridged_at
+        if "disconnected" in call.other.get(leg, {}):
+            await self.report("hangup", by="agent")
+            return self.outcome("far_end_disconnect", duration)
+        if action.grammars and call.keys:
+            key = call.keys.popleft()
+            await self.end_bridge()
+            if action.type == "blind":
+                return self.outcome("near_end_disconnect", duration)
+            return TransferDone("near_end_disconnect", duration_s=duration, input=Alternative(key),
+                                inputmode="dtmf")
+        call.keys.clear()
+        if action.maxtime_s and duration >= action.maxtime_s:
+            await self.end_bridge()
+            return self.outcome("maxtime_disconnect", duration)
+        return None
+
+    async def end_bridge(self) -> None:
+        assert self.bridged is not None
+        self.call.engine.submit(self.call.engine.unbridge, self.call.key)
+        self.hang_up_leg(self.bridged[0])
+        await self.report("hangup", by="caller")
+
+    def outcome(self, outcome: str, duration: float) -> TransferDone:
+        if self.action.type == "blind":  # the agent had the caller: the IVR's part is over
+            return TransferDone("transferred", duration_s=duration)
+        return TransferDone(outcome, duration_s=duration)  # type: ignore[arg-type]
+
+    async def caller_gone(self) -> Input:
+        for leg in list(self.ringing):
+            self.hang_up_leg(leg)
+        if self.bridged is not None:
+            self.hang_up_leg(self.bridged[0])
+        await self.report("hangup", by="caller")
+        return Hangup()
+
+    async def on_action(self, got: Any) -> Input | None:
+        from agent_queue.client import (
+            Announce,
+            Bridge,
+            CallbackAccepted,
+            Ended,
+            Leave,
+            StopRinging,
+        )
+
+        call = self.call
+        match got:
+            case Announce(text=text) if text and self.bridged is None:
+                self.stop_music()
+                await call.queue_prompts((Prompt(ssml="", text=text, bargein=True),))
+            case Bridge(agent=agent, contact=contact) if self.bridged is None:
+                try:
+                    leg = await call.dial(contact, self.action.aai)
+                except Exception as exc:
+                    log.info("call %s: cannot ring agent %s at %s: %s", call.key, agent, contact, exc)
+                    await self.report("no_answer", agent)
+                    return None
+                self.ringing[leg] = agent
+                log.info("call %s: ringing agent %s at %s", call.key, agent, contact)
+            case StopRinging(agent=agent):
+                for leg, who in list(self.ringing.items()):
+                    if who == agent:
+                        del self.ringing[leg]
+                        self.stopped.add(leg)
+                        self.hang_up_leg(leg)
+            case Leave(destination=destination):
+                self.finished = True
+                return await self.leave(destination)
+            case Ended():
+                self.finished = True
+                if self.bridged is not None:  # a supervisor ended it, or the ACD lost it
+                    self.call.engine.submit(self.call.engine.unbridge, self.call.key)
+                    self.hang_up_leg(self.bridged[0])
+                    return self.outcome("far_end_disconnect", 0.0)
+                return TransferDone("noanswer")
+            case CallbackAccepted():
+                self.stop_music()
+                await call.queue_prompts((Prompt(ssml="", text="We will call you back. Goodbye.",
+                                                 bargein=False),))
+                await call.drain(30)
+                await call.hangup()
+                return Hangup()
+            case _:
+                log.debug("call %s: ACD action %s not handled", call.key, got)
+        return None
+
+    async def leave(self, destination: str | None) -> Input:
+        """Out of the queue without an agent: to ``destination``, else back to the document."""
+        for leg in list(self.ringing):
+            self.stopped.add(leg)
+            self.hang_up_leg(leg)
+        self.ringing.clear()
+        self.stop_music()
+        await self.call.engine.run(self.call.engine.stop_play, self.call.key)
+        if not destination:
+            return TransferDone("noanswer")
+        onward = replace(self.action, dest=destination, prompts=(), transferaudio=None)
+        if onward.type == "blind":
+            return await self.call.blind(onward)
+        return await self.call.bridged(onward)
