@@ -2,18 +2,25 @@
 
 It serves the sample IVR (``ivr/``), takes the IVR's submits and uploads, hands out transfer
 documents and receives call records; everything it gets is kept in ``AppServer.received``.
+``AppServerThread`` is the real application server (``app_server``) with the sample apps, on a
+loop thread too, its clock pinned in the sample apps' opening hours.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import threading
+import urllib.request
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 HERE = os.path.dirname(__file__)
+TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)  # in the sample apps' opening hours
 
 DOC = """<?xml version="1.0" encoding="UTF-8"?>
 <vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">{body}</vxml>"""
@@ -103,12 +110,18 @@ class AppServer:
 
     async def agent(self, request: web.Request) -> web.StreamResponse:
         t = self.transfer
-        attrs = " ".join(f'{k}="{v}"' for k, v in t.items() if k not in ("after",))
+        attrs = " ".join(f'{k}="{v}"' for k, v in t.items() if k not in ("after", "grammar"))
         prompt = "" if request.query.get("quiet") else "<prompt>Transferring you now.</prompt>"
+        # "grammar": a <grammar> element for the transfer; the result then carries the input too
+        filled = ('<submit next="/result?step=after" namelist="result" method="post"/>'
+                  if "grammar" not in t else
+                  '<var name="utterance" expr="result$.utterance"/><var name="inputmode" '
+                  'expr="result$.inputmode"/><submit next="/result?step=after" '
+                  'namelist="result utterance inputmode" method="post"/>')
         body = f"""<form id="xfer">
   <transfer name="result" {attrs}>
-    {prompt}
-    <filled><submit next="/result?step=after" namelist="result" method="post"/></filled>
+    {prompt}{t.get("grammar", "")}
+    <filled>{filled}</filled>
   </transfer>
   <catch event="connection.disconnect.transfer"><submit next="/result?step=xfer" namelist="caller" method="post"/></catch>
   <catch event="error"><var name="err" expr="_event"/><submit next="/result?step=error" namelist="err" method="post"/></catch>
@@ -125,3 +138,42 @@ class AppServer:
     async def records(self, request: web.Request) -> web.StreamResponse:
         self.received["records"].append(await request.json())
         return web.Response(text="ok")
+
+
+class AppServerThread:
+    """The real application server with the sample apps on 127.0.0.1 (a free port)."""
+
+    def __init__(self, data_dir: str) -> None:
+        from app_server.server import create_app
+        from app_server.settings import Settings
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        app = create_app(Settings(data_dir=Path(data_dir), clock=lambda: TUESDAY_10AM))
+        self.runner = web.AppRunner(app)
+
+        async def start() -> int:
+            await self.runner.setup()
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            await site.start()
+            return self.runner.addresses[0][1]
+
+        self.port = self.run(start())
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def run(self, coro: Any, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def record(self, call_id: str) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base}/calls/{call_id}", timeout=5) as resp:
+            return json.load(resp)
+
+    def stop(self) -> None:
+        self.run(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()

@@ -17,13 +17,15 @@ import time
 from typing import Any
 
 import aiohttp
+import numpy as np
 import pytest
 
 from agent_queue.domain.model import QueueConfig
 from agent_queue.service.auth import COOKIE, Sessions
 from agent_queue.testing import acd_service
 
-from .app import DOC, AppServer
+from .app import DOC, AppServer, AppServerThread
+from .audio_check import heard_matches
 from .conftest import UA, Platform, needs_espeak, needs_pjsua2, wait_for
 from .test_sip_transfer import AGENT_TONE_HZ, tone_level
 
@@ -124,6 +126,21 @@ def acd() -> Any:
     a.stop()
 
 
+def acd_platform(app: AppServer, tmp: str, acd: AcdThread, apps: dict[str, str]) -> Platform:
+    """A ``vxml-browser sip`` process whose ``[acd]`` table names the test's ACD."""
+    os.makedirs(tmp, exist_ok=True)
+    return Platform(app, tmp, extra=f'\n[acd]\nurl = "{acd.acd.url}"\ntoken = "{acd.acd.token}"\n',
+                    apps=apps)
+
+
+def speech(text: str) -> tuple[np.ndarray, int]:
+    from vxml_browser.adapters.speech_plugins.espeak import EspeakSynthesizer
+
+    audio = EspeakSynthesizer().synthesize(
+        f'<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">{text}</speak>')
+    return np.frombuffer(audio.pcm, dtype="<i2"), audio.sample_rate
+
+
 @pytest.fixture()
 def agent_tone(sip_tmp: str) -> str:
     from vxml_browser.adapters.media import tone, wav_bytes
@@ -140,9 +157,7 @@ def test_queue_rona_then_answer_bridge_screen_pop_and_outcome(
     started = time.monotonic()
     fresh.files["cti.vxml"] = (IVR.encode(), "application/voicexml+xml")
     tmp = os.path.join(sip_tmp, "cti")
-    os.makedirs(tmp, exist_ok=True)
-    platform = Platform(app, tmp, extra=f'\n[acd]\nurl = "{acd.acd.url}"\ntoken = "{acd.acd.token}"\n',
-                        apps={"cti": f"{app.base}/ivr/cti.vxml"})
+    platform = acd_platform(app, tmp, acd, {"cti": f"{app.base}/ivr/cti.vxml"})
     ann = UA(tmp, {"mode": "answer", "user": "ann", "code": 0, "lifetime": 30, "exit_when_done": True})
     bob = UA(tmp, {"mode": "answer", "user": "bob", "code": 200, "play": agent_tone,
                    "hangup_after": 3.0, "lifetime": 30, "exit_when_done": True})
@@ -195,6 +210,66 @@ def test_queue_rona_then_answer_bridge_screen_pop_and_outcome(
     assert result == {"result": "far_end_disconnect", "step": "after"}, result
     assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in caller_events)
     assert time.monotonic() - started < 60
+
+
+def test_caller_hangs_up_in_the_queue(app: AppServer, fresh: AppServer, sip_tmp: str,
+                                      acd: AcdThread) -> None:
+    """Nobody is ready: the caller hears his place in the queue, hangs up: an abandon."""
+    fresh.files["cti.vxml"] = (IVR.encode(), "application/voicexml+xml")
+    tmp = os.path.join(sip_tmp, "cti-abandon")
+    platform = acd_platform(app, tmp, acd, {"cti": f"{app.base}/ivr/cti.vxml"})
+    heard = os.path.join(tmp, "heard-abandon.wav")
+    try:
+        caller = UA(tmp, {"mode": "call", "dest": f"sip:cti@127.0.0.1:{platform.port}", "record": heard,
+                          "user": CALLER, "steps": [["until_confirmed", 5], ["wait", 0.5], ["dtmf", "0"],
+                                                    ["wait", 7.0], ["hangup"]]})
+        caller.result(30)
+        assert wait_for(lambda: fresh.received["result"], 10), platform.output()[-3000:]
+        assert wait_for(lambda: "abandon" in [e["kind"] for e in acd.run(_events(acd))], 5)
+    finally:
+        platform.stop()
+    kinds = [e["kind"] for e in acd.run(_events(acd)) if e.get("call_id") and e["kind"] != "agent_state"]
+    assert kinds == ["enter", "abandon"], kinds
+    assert [r["step"] for r in fresh.received["result"]] == ["hangup"]  # connection.disconnect.hangup
+    pcm, rate = speech("You are number 1 in the queue. Your estimated waiting time is about 3 minutes.")
+    score, level = heard_matches(heard, pcm, rate)
+    assert level > 300 and score > 0.6, f"the caller did not hear the announcement ({score:.2f})"
+
+
+def test_fund_hotline_agent_through_the_app_server(app: AppServer, sip_tmp: str, acd: AcdThread,
+                                                   agent_tone: str) -> None:
+    """The sample app's "speak to an agent" (a blind ``queue:funds`` with ``aaiexpr``) over SIP:
+    the IVR data reaches the agent's screen pop; when the agent hangs up the app's record says
+    the call was transferred."""
+    tmp = os.path.join(sip_tmp, "cti-hotline")
+    os.makedirs(tmp, exist_ok=True)
+    hotline = AppServerThread(os.path.join(tmp, "app-server"))
+    platform = acd_platform(app, tmp, acd, {"funds": f"{hotline.base}/apps/fund_hotline/?call=sip-agent-1"})
+    bob = UA(tmp, {"mode": "answer", "user": "bob", "code": 200, "play": agent_tone,
+                   "hangup_after": 2.5, "lifetime": 40, "exit_when_done": True})
+    heard = os.path.join(tmp, "heard-hotline.wav")
+    try:
+        acd.desktop("bob")
+        acd.agent_op("bob", "sign-in", contact=bob.uri, skills={"funds": 3}, ready=True)
+        caller = UA(tmp, {"mode": "call", "dest": f"sip:funds@127.0.0.1:{platform.port}", "record": heard,
+                          "user": CALLER, "steps": [
+                              ["until_confirmed", 10], ["wait", 2.0], ["dtmf", "2"], ["wait", 1.5],
+                              ["dtmf", "100234"], ["wait", 1.5], ["dtmf", "4321"], ["wait", 3.0],
+                              ["dtmf", "9"], ["wait", 1.5], ["dtmf", "0"], ["until_disconnected", 30]]})
+        caller.result(50)
+        bob_events = bob.result(20)
+        record = hotline.record("sip-agent-1")
+    finally:
+        platform.stop()
+        hotline.stop()
+    assert any(e["event"] == "state" and e["state"] == "CONFIRMED" for e in bob_events), bob_events
+    aai = {"app": "fund_hotline", "call": "sip-agent-1", "account": "100234", "verified": "yes"}
+    pops = [m for m in acd.received["bob"] if m.get("kind") == "screen_pop"]
+    assert pops and pops[0]["data"]["aai"] == aai and pops[0]["data"]["caller"] == CALLER, pops
+    assert tone_level(heard, AGENT_TONE_HZ) > 0.05, "the caller did not hear the agent"
+    kinds = [e["kind"] for e in acd.run(_events(acd)) if e.get("call_id") and e["kind"] != "agent_state"]
+    assert kinds == ["enter", "offer", "connect", "complete"], kinds
+    assert record["end_reason"] == "transferred" and record["outcome"] == "agent.transfer", record
 
 
 async def _events(acd: AcdThread) -> list[dict[str, Any]]:

@@ -9,13 +9,7 @@ balance (espeak-ng on the platform) is found in the audio the caller recorded, n
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
-import threading
-import urllib.request
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,57 +17,14 @@ import pytest
 
 from vxml_browser.adapters.speech_plugins.espeak import EspeakSynthesizer
 
-from .app import AppServer
+from .app import AppServer, AppServerThread
 from .audio_check import heard_matches
 from .conftest import Platform, call, needs_espeak, needs_pjsua2
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
-TUESDAY_10AM = datetime(2026, 11, 24, 10, 0)  # opening hours (content.toml [hours])
 BALANCE = ("Your Northwind Global Equity holding is 152 point 2 3 units, worth 3711 dollars "
            "and 63 cents.")
-
-
-class AppServerThread:
-    """The real application server with the sample apps on 127.0.0.1 (a free port)."""
-
-    def __init__(self, data_dir: str) -> None:
-        from aiohttp import web
-
-        from app_server.server import create_app
-        from app_server.settings import Settings
-
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        app = create_app(Settings(data_dir=Path(data_dir),
-                                  clock=lambda: TUESDAY_10AM))
-        self.runner = web.AppRunner(app)
-
-        async def start() -> int:
-            await self.runner.setup()
-            site = web.TCPSite(self.runner, "127.0.0.1", 0)
-            await site.start()
-            return self.runner.addresses[0][1]
-
-        self.port = self.run(start())
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def run(self, coro: Any, timeout: float = 30) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def record(self, call_id: str) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.base}/calls/{call_id}", timeout=5) as resp:
-            return json.load(resp)
-
-    def stop(self) -> None:
-        self.run(self.runner.cleanup())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")
