@@ -33,7 +33,7 @@ pytestmark = [needs_pjsua2, needs_espeak]
 
 CALLER = "+4930123456"
 
-IVR = DOC.format(body="""
+IVR_TEMPLATE = DOC.format(body="""
   <catch event="connection.disconnect.hangup"><submit next="/result?step=hangup" method="post"/></catch>
   <menu id="top" dtmf="true">
     <prompt>Press 0 for an agent.</prompt>
@@ -41,11 +41,13 @@ IVR = DOC.format(body="""
   </menu>
   <form id="agent">
     <transfer name="result" dest="queue:funds?tier=priority" type="bridge"
-              aaiexpr="'account=100234;verified=yes'" connecttimeout="30s">
+              aaiexpr="'account=100234;verified=yes'" connecttimeout="30s"{audio}>
       <prompt>Please hold for a fund specialist.</prompt>
       <filled><submit next="/result?step=after" namelist="result" method="post"/></filled>
     </transfer>
   </form>""")
+IVR = IVR_TEMPLATE.replace("{audio}", "")
+HOLD_HZ = 440
 
 
 class AcdThread:
@@ -214,15 +216,20 @@ def test_queue_rona_then_answer_bridge_screen_pop_and_outcome(
 
 def test_caller_hangs_up_in_the_queue(app: AppServer, fresh: AppServer, sip_tmp: str,
                                       acd: AcdThread) -> None:
-    """Nobody is ready: the caller hears his place in the queue, hangs up: an abandon."""
-    fresh.files["cti.vxml"] = (IVR.encode(), "application/voicexml+xml")
+    """Nobody is ready: the caller hears his place in the queue, then the hold music
+    (transferaudio), hangs up: an abandon."""
+    from vxml_browser.adapters.media import tone, wav_bytes
+
+    fresh.files["hold.wav"] = (wav_bytes(tone(HOLD_HZ, 1.0, 8000), 8000), "audio/wav")
+    ivr = IVR_TEMPLATE.replace("{audio}", ' transferaudio="/ivr/hold.wav"')
+    fresh.files["cti.vxml"] = (ivr.encode(), "application/voicexml+xml")
     tmp = os.path.join(sip_tmp, "cti-abandon")
     platform = acd_platform(app, tmp, acd, {"cti": f"{app.base}/ivr/cti.vxml"})
     heard = os.path.join(tmp, "heard-abandon.wav")
     try:
         caller = UA(tmp, {"mode": "call", "dest": f"sip:cti@127.0.0.1:{platform.port}", "record": heard,
                           "user": CALLER, "steps": [["until_confirmed", 5], ["wait", 0.5], ["dtmf", "0"],
-                                                    ["wait", 7.0], ["hangup"]]})
+                                                    ["wait", 8.0], ["hangup"]]})
         caller.result(30)
         assert wait_for(lambda: fresh.received["result"], 10), platform.output()[-3000:]
         assert wait_for(lambda: "abandon" in [e["kind"] for e in acd.run(_events(acd))], 5)
@@ -234,6 +241,7 @@ def test_caller_hangs_up_in_the_queue(app: AppServer, fresh: AppServer, sip_tmp:
     pcm, rate = speech("You are number 1 in the queue. Your estimated waiting time is about 3 minutes.")
     score, level = heard_matches(heard, pcm, rate)
     assert level > 300 and score > 0.6, f"the caller did not hear the announcement ({score:.2f})"
+    assert tone_level(heard, HOLD_HZ) > 0.05, "no hold music after the announcement"
 
 
 def test_fund_hotline_agent_through_the_app_server(app: AppServer, sip_tmp: str, acd: AcdThread,

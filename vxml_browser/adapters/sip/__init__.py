@@ -9,6 +9,8 @@ Modules, from the wire up:
   design of the thread/loop split is documented there.
 - ``call.py``    ``SipCall``: a call's platform on the asyncio loop, answering the interpreter's
   actions (play, collect, record, transfer, disconnect) with engine commands.
+- ``queue_transfer.py`` ``<transfer dest="queue:NAME">``: the caller waits in the ACD's queue
+  (``agent_queue``), hears its announcements, and is bridged to the agent who answers.
 - ``prompts.py`` prompts to cached 8/16 kHz WAV clips (speech plugins and fetched audio).
 - ``worker.py``  a worker process: the engine, the loop, one session task per call, call records.
 - ``pool.py``    N workers behind Kamailio's dispatcher (``deploy/kamailio/kamailio.cfg``),

@@ -202,8 +202,15 @@ class QueuedCaller:
                     await self.report("key", call.keys.popleft())
             await self.check_legs(loop.time())
             if self.pending is not None and self.pending.done():
-                got = self.pending.result()
-                self.pending = None
+                task, self.pending = self.pending, None
+                if task.exception() is not None:  # the client dropped the call: no more actions
+                    log.warning("call %s: ACD events: %r", call.key, task.exception())
+                    self.finished = True
+                    if self.bridged is None:
+                        await self.leave(None)
+                        return TransferDone(None, error="error.connection.noroute")
+                    continue
+                got = task.result()
                 done = await self.on_action(got)
                 if done is not None:
                     return done
