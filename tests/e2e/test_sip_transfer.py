@@ -4,6 +4,9 @@ consultation, and the caller hanging up mid-transfer. The second UA is a pjsua2 
 from __future__ import annotations
 
 import os
+import threading
+import time
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -141,3 +144,68 @@ def test_consultation_transfer(platform: Platform, fresh: AppServer, sip_tmp: st
     assert any(e["event"] == "refer" for e in events), events
     assert any(e["event"] == "replaced" for e in agent_events), agent_events
     assert result_of(fresh) == {"result": "transferred", "step": "after"}
+
+
+STAR_NINE = ('<grammar mode="dtmf" version="1.0" root="r" xmlns="http://www.w3.org/2001/06/grammar">'
+             '<rule id="r"><item>* 9</item></rule></grammar>')
+
+
+def test_bridge_near_end_disconnect_by_dtmf(platform: Platform, fresh: AppServer,
+                                            sip_tmp: str) -> None:
+    """While bridged, the caller's keys that match the transfer's grammar end the bridge: a key
+    no grammar takes (5) is dropped, then * 9 matches (VoiceXML 2.0 §2.3.7.2.2)."""
+    ua = agent(sip_tmp, code=200)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s", grammar=STAR_NINE)
+    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                 ["wait", 3.0], ["dtmf", "5"], ["wait", 0.5], ["dtmf", "*9"],
+                                 ["until_disconnected", 12]])
+    agent_events = ua.result()
+    assert result_of(fresh) == {"result": "near_end_disconnect", "utterance": "*9",
+                                "inputmode": "dtmf", "step": "after"}
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in agent_events)
+
+
+@pytest.mark.parametrize(("code", "outcome"), [(503, "network_busy"), (603, "busy"),
+                                                (403, "unknown")])
+def test_bridge_refused_by_status(platform: Platform, fresh: AppServer, sip_tmp: str,
+                                  code: int, outcome: str) -> None:
+    """The far end's final response picks the outcome (``call.setup_outcome``): 503 is an
+    intermediate network refusing (network_busy), 603 Decline the callee's own refusal (busy),
+    anything unclassified unknown."""
+    ua = agent(sip_tmp, code=code)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s")
+    call(sip_tmp, platform.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                                 ["until_disconnected", 12]])
+    assert any(e["event"] == "incoming" for e in ua.result())
+    assert result_of(fresh) == {"result": outcome, "step": "after"}
+
+
+@pytest.fixture(scope="module")
+def watchful_platform(app: AppServer, sip_tmp: str) -> Iterator[Platform]:
+    """A platform that gives up on a bridged far leg after 1.5 s without RTP."""
+    p = Platform(app, sip_tmp, extra="media_timeout = 1.5\n")
+    yield p
+    p.stop()
+
+
+def test_bridge_network_disconnect_when_far_media_stops(watchful_platform: Platform,
+                                                        fresh: AppServer, sip_tmp: str,
+                                                        agent_tone: str) -> None:
+    """The agent's process dies mid-bridge (no BYE: its RTP just stops): network_disconnect."""
+    ua = agent(sip_tmp, code=200, play=agent_tone)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s")
+
+    def kill_agent() -> None:
+        if wait_for(lambda: fresh.received["transfer"], 10):
+            time.sleep(3.0)  # the prompt, the INVITE and a second of bridged audio
+            ua.proc.kill()
+
+    killer = threading.Thread(target=kill_agent, daemon=True)
+    killer.start()
+    events, heard = call(sip_tmp, watchful_platform.uri, [
+        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["until_disconnected", 15]])
+    killer.join(5)
+    ua.kill()
+    result = result_of(fresh)
+    assert result == {"result": "network_disconnect", "step": "after"}, watchful_platform.output()[-2000:]
+    assert tone_level(heard, AGENT_TONE_HZ) > 0.02, "the caller did not hear the agent first"

@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ from ...core.inputs import (
     Played,
     Recorded,
     Recording,
+    Speech,
     TransferDone,
 )
 from ..fetcher import Fetcher
@@ -59,6 +60,33 @@ from .prompts import PromptRenderer
 log = logging.getLogger(__name__)
 
 VOICE_RMS = 300.0  # a 20 ms frame louder than this counts as speech (about -40 dBFS)
+MEDIA_POLL_S = 0.5  # how often a bridge checks the far leg's RTP count
+MEDIA_TIMEOUT_S = 10.0  # a bridged far leg silent on RTP this long is network_disconnect
+# The far leg's dialog ended with one of these (or a 5xx) after it was up: the network or its
+# host failed (408: a request in the dialog timed out; 481: the far end lost the dialog), not a BYE.
+DIALOG_FAILED = (408, 481)
+
+
+def setup_outcome(code: int) -> str:
+    """A bridge's far leg that failed before answer, by its final SIP status (VoiceXML 2.0
+    §2.3.7.2.2; the ISUP mapping of RFC 3398 for the choices).
+
+    - ``busy`` (the callee is busy): 486 Busy Here, 600 Busy Everywhere, and 603 Decline (the
+      callee's own refusal, ISUP cause 21 "call rejected": the destination, not the network).
+    - ``noanswer``: 408 Request Timeout, 480 Temporarily Unavailable, 487 Request Terminated
+      (connecttimeout itself is handled before any response).
+    - ``network_busy`` (an intermediate network refused the call): every 5xx, above all 503
+      Service Unavailable (ISUP 34/42, no circuit, congestion), 502 and 504 from a gateway.
+    - ``unknown``: anything else (403, 488, ...). 404, 484 and 604 are
+      ``error.connection.baddestination`` instead (decided by the caller).
+    """
+    if code in (486, 600, 603):
+        return "busy"
+    if code in (408, 480, 487):
+        return "noanswer"
+    if 500 <= code < 600:
+        return "network_busy"
+    return "unknown"
 
 
 @dataclass
@@ -159,6 +187,7 @@ class SipCall:
         self.fax_ident = fax_ident
         self.fax_done = False
         self.base: str | None = None  # the current document's URI (relative fax documents)
+        self.media_timeout_s = MEDIA_TIMEOUT_S  # a bridge's far leg without RTP (0: not watched)
         self.acd = acd  # a queue_transfer.AcdLink when [acd] is configured
 
     # -- events from the engine (on the loop) ------------------------------------------------------
@@ -563,11 +592,9 @@ class SipCall:
             return TransferDone("noanswer")
         if "disconnected" in state:
             code = state["disconnected"][0]
-            outcome = ("busy" if code in (486, 600) else "network_busy" if code in (502, 503, 504)
-                       else "noanswer" if code in (408, 480, 487) else "unknown")
-            if code in (404, 484):
+            if code in (404, 484, 604):
                 return TransferDone(None, error="error.connection.baddestination")
-            return TransferDone(outcome)  # type: ignore[arg-type]
+            return TransferDone(setup_outcome(code))
         if action.type == "consultation":
             await self.engine.run(self.engine.xfer_replaces, self.key, leg)
             ok = await self.wait(lambda: self.hung_up or any(f for _, f in self.xfer_status), 10.0)
@@ -579,20 +606,93 @@ class SipCall:
             return TransferDone(None, error="error.connection.noroute")
         await self.engine.run(self.engine.bridge, self.key, leg)
         started = loop.time()
-        has_grammars = bool(action.grammars)
-        done = await self.wait(
-            lambda: self.hung_up or "disconnected" in state or (has_grammars and bool(self.keys)),
-            action.maxtime_s or None)
+        try:
+            ended = await self.bridge_until_end(action, leg, state, started)
+        finally:
+            self.listener = None
         duration = loop.time() - started
         if self.hung_up:
             self.engine.submit(self.engine.hangup, leg, 0)
             return Hangup()
         self.engine.submit(self.engine.unbridge, self.key)
         if "disconnected" in state:
-            return TransferDone("far_end_disconnect", duration_s=duration)
+            code = state["disconnected"][0]
+            outcome = "network_disconnect" if code in DIALOG_FAILED or code >= 500 else "far_end_disconnect"
+            return TransferDone(outcome, duration_s=duration)  # type: ignore[arg-type]
         self.engine.submit(self.engine.hangup, leg, 0)
-        if not done:
-            return TransferDone("maxtime_disconnect", duration_s=duration)
-        key = self.keys.popleft()
-        return TransferDone("near_end_disconnect", duration_s=duration,
-                            input=Alternative(key), inputmode="dtmf")
+        if isinstance(ended, TransferDone):
+            return replace(ended, duration_s=duration)
+        return TransferDone(ended, duration_s=duration)  # type: ignore[arg-type]
+
+    async def bridge_until_end(self, action: Transfer, leg: int, state: dict[str, Any],
+                               started: float) -> str | TransferDone:
+        """Wait out a bridge (VoiceXML 2.0 §2.3.7.2.2): either party hangs up (the caller:
+        ``hung_up``; the far end: ``state`` has ``disconnected``), the caller's keys or words
+        match the transfer's grammars (``TransferDone`` ``near_end_disconnect``), ``maxtime``
+        passes (``maxtime_disconnect``), or the far leg's RTP stops for ``media_timeout_s``
+        (``network_disconnect``: its host or the network went away without a BYE).
+
+        DTMF: keys collect until ``match_dtmf`` says the grammars matched (complete or final: a
+        match that could grow is taken at once, there is no interdigit timer on a bridge); a key
+        sequence no grammar can match starts again. Voice: with a recognizer and the 2.15 wheel
+        the caller's audio is listened to as in a collect, for words that match."""
+        from ...core.grammars import match_dtmf
+
+        loop = asyncio.get_running_loop()
+        deadline = started + action.maxtime_s if action.maxtime_s else None
+        dtmf = [g.grammar for g in action.grammars if g.mode == "dtmf"]
+        voice = [g.grammar for g in action.grammars if g.mode == "voice"]
+        self.keys.clear()
+        listener_for: Callable[[], Any] | None = None
+        if voice and self.recognizer_for is not None and getattr(self.engine, "has_frames", False):
+            recognizer = self.recognizer_for(action.prompts[0].lang if action.prompts else "en-US")
+            if recognizer is not None:
+                from ..listening import Listener, ListenParams
+
+                def listener_for() -> Any:  # no noinput timer: a bridged caller may stay silent
+                    return Listener(recognizer, voice, ListenParams(bargein=False),
+                                    sample_rate=self.renderer.cache.rate, timer_running=False)
+
+                if not self.listening:
+                    await self.engine.run(self.engine.listen, self.key)
+                    self.listening = True
+                self.heard = None
+                self.listener = listener_for()
+        digits = ""
+        packets: int | None = None
+        packets_at = loop.time()
+        while True:
+            step = MEDIA_POLL_S if self.media_timeout_s else None
+            if deadline is not None:
+                left = deadline - loop.time()
+                step = left if step is None else min(step, left)
+            await self.wait(lambda: self.hung_up or "disconnected" in state or bool(self.keys)
+                            or self.heard is not None, max(step, 0.0) if step is not None else None)
+            if self.hung_up or "disconnected" in state:
+                return ""  # the caller decides from hung_up and state
+            while self.keys and dtmf:
+                digits += self.keys.popleft()
+                match = match_dtmf(dtmf, digits)
+                if match.status in ("complete", "final"):
+                    return TransferDone("near_end_disconnect", input=Alternative(digits),
+                                        inputmode="dtmf")
+                if match.status == "nomatch":
+                    digits = ""
+            self.keys.clear()
+            heard, self.heard = self.heard, None
+            if heard is not None and listener_for is not None:
+                words = heard.alternatives if isinstance(heard, Speech) else ()
+                if words:
+                    return TransferDone("near_end_disconnect", input=words[0], inputmode="voice")
+                self.listener = listener_for()  # words no grammar matched: listen on
+            now = loop.time()
+            if deadline is not None and now >= deadline:
+                return "maxtime_disconnect"
+            if self.media_timeout_s:
+                count = await self.engine.run(self.engine.rx_packets, leg)
+                if count != packets:
+                    packets, packets_at = count, now
+                elif now - packets_at >= self.media_timeout_s:
+                    log.info("transfer to %s: no RTP from the far end for %.1f s", action.dest,
+                             now - packets_at)
+                    return "network_disconnect"

@@ -18,6 +18,8 @@
     fax_ident = ""                   # our fax station id (TSI/CSI)
     media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
     pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
+    media_timeout = 10.0             # s without RTP or RTCP from a bridged transfer's far leg:
+                                     # network_disconnect (0: off; keep it above RTCP's 5 s)
     kamailio = "kamailio"            # the Kamailio binary (pool only)
 
     [sip.apps]                       # the app a DID (the To/request-URI user) maps to
@@ -59,6 +61,7 @@ class SipConfig:
     kamailio: str = "kamailio"
     poll_ms: int = 10
     log_level: int = 0
+    media_timeout: float = 10.0  # s without RTP from a bridged far leg: network_disconnect (0: off)
     speech: dict[str, Any] = field(default_factory=dict)  # the file's top-level [speech] table
     acd_url: str = ""  # the file's [acd] table: url, token, music
     acd_token: str = ""

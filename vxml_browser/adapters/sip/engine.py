@@ -529,6 +529,22 @@ class Engine:
                 except Exception:
                     pass
 
+    def rx_packets(self, key: int) -> int | None:
+        """Packets (RTP, and RTCP reports) received so far on the leg's audio stream; None
+        without one (a bridge watches this to tell a far end whose media stopped:
+        ``network_disconnect``)."""
+        leg = self.legs.get(key)
+        if leg is None or leg.call is None or leg.disconnected:
+            return None
+        info = leg.call.getInfo()
+        for i, mi in enumerate(info.media):
+            if mi.type == self.pj.PJMEDIA_TYPE_AUDIO and mi.status == self.pj.PJSUA_CALL_MEDIA_ACTIVE:
+                # RTP packets in, plus RTCP reports in (they update our tx stats): a live far end
+                # that suppresses silence still sends RTCP every ~5 s
+                rtcp = leg.call.getStreamStat(i).rtcp
+                return int(rtcp.rxStat.pkt) + int(rtcp.txStat.updateCount)
+        return None
+
     # -- caller audio for speech recognition (2.15's AudioMediaPort) ---------------------------------
     @property
     def has_frames(self) -> bool:

@@ -92,6 +92,7 @@ class Worker:
         call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher,
                        recognizer_for=self.recognizer_for, fax_store=self.fax_store(),
                        fax_ident=self.config.fax_ident, acd=self.acd)
+        call.media_timeout_s = self.config.media_timeout
         self.calls[key] = call
         task = asyncio.get_running_loop().create_task(self.run_call(call))
         self.tasks.add(task)
