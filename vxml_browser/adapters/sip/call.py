@@ -183,6 +183,8 @@ class SipCall:
         self.listener: Any = None  # a listening.Listener while a voice Collect waits
         self.heard: Input | None = None
         self.listening = False
+        self._audio: list[bytes] = []  # caller frames not yet fed to the listener (on_audio)
+        self._feeding = False
         self.fax_store = fax_store
         self.fax_ident = fax_ident
         self.fax_done = False
@@ -220,18 +222,44 @@ class SipCall:
         self._wake.set()
 
     def on_audio(self, frame: bytes) -> None:
-        """Caller audio for the listener (VAD, then the recognizer at the end of an utterance)."""
+        """Caller audio for the listener (VAD, then the recognizer at the end of an utterance).
+
+        The listener runs on a worker thread (``run_in_executor``), not on the loop: a
+        recognition takes 30-90 ms, which would stall every other call of the process. One feed
+        at a time per call, in order; frames that arrive meanwhile are fed together next. The
+        thread only touches the listener and the recognizer (thread-safe: each plugin keeps a
+        pool of decoders behind a lock), never pjsua2; the events come back to the loop."""
         if self.listener is None or self.heard is not None:
             return
+        self._audio.append(frame)
+        if not self._feeding:
+            self._feeding = True
+            asyncio.get_running_loop().create_task(self._feed())
+
+    async def _feed(self) -> None:
         from ..listening import BargeIn, Heard
 
-        for event in self.listener.feed(frame):
-            if isinstance(event, BargeIn):
-                if self.outstanding and not self._playing_without_bargein():
-                    self.engine.submit(self.engine.stop_play, self.key)
-            elif isinstance(event, Heard):
-                self.heard = event.input
-                self._wake.set()
+        loop = asyncio.get_running_loop()
+        try:
+            while self._audio:
+                listener = self.listener
+                if listener is None or self.heard is not None:
+                    self._audio.clear()
+                    return
+                chunk = b"".join(self._audio)
+                self._audio.clear()
+                events = await loop.run_in_executor(None, listener.feed, chunk)
+                if self.listener is not listener or self.heard is not None:
+                    continue  # that collect is over meanwhile
+                for event in events:
+                    if isinstance(event, BargeIn):
+                        if self.outstanding and not self._playing_without_bargein():
+                            self.engine.submit(self.engine.stop_play, self.key)
+                    elif isinstance(event, Heard):
+                        self.heard = event.input
+                        self._wake.set()
+        finally:
+            self._feeding = False
 
     def on_leg_event(self, leg: int, kind: str, arg: Any) -> None:
         state = self.other.setdefault(leg, {})
