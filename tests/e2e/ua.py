@@ -4,7 +4,9 @@
 
 The script: {"port": 5081, "mode": "call" | "answer", ...}
   call:   "dest", "headers", "steps": [["wait", s], ["dtmf", "12#", "rfc2833"|"info"|"info-dtmf"],
-          ["hangup"], ["until_disconnected", s], ["until_confirmed", s]], "record": "heard.wav"
+          ["hangup"], ["until_disconnected", s], ["until_confirmed", s], ["play", "f.wav"],
+          ["until_fax_done", s], ["fax_receive", "in.tif", s]], "record": "heard.wav",
+          "fax_send": "out.tif" (a fax sent from when the call has media)
   answer: "code" (200, 486, or 0 to never answer), "play": "file.wav", "record": "heard.wav",
           "hangup_after": s, "lifetime": s
 PJSIP runs polled on this one thread (threadCnt = 0), as in the platform, so both wheels work.
@@ -142,14 +144,14 @@ def start_fax(call: Call) -> None:
 
     session = FaxSession("send", SCRIPT["fax_send"], ident="+1 555 0100")
 
-    class FaxPort(pj.AudioMediaPort):
+    class FaxPort(pj.AudioMediaPort):  # FAX["session"]: a "fax_receive" step swaps it
         def onFrameReceived(self, frame):  # noqa: N802
             if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-                session.receive(bytes(frame.buf))
+                FAX["session"].receive(bytes(frame.buf))
 
         def onFrameRequested(self, frame):  # noqa: N802
             frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-            frame.buf = pj.ByteVector(session.transmit(160))
+            frame.buf = pj.ByteVector(FAX["session"].transmit(160))
             frame.size = 320
 
     fmt = pj.MediaFormatAudio()
@@ -293,6 +295,16 @@ def run_caller() -> None:
                 FAX["session"].hangup()  # no-op when done; ends the session if the call did
                 result = FAX["session"].result()
                 note("fax", status=result.status, pages=result.pages, ok=result.ok)
+        elif kind == "fax_receive":  # ["fax_receive", "in.tif", s]: after "fax_send", same call
+            from vxml_browser.adapters.fax.session import FaxSession
+
+            if FAX.get("session") is not None:
+                FAX["session"] = FaxSession("receive", step[1], calling=False, ident="+1 555 0100")
+                pump(step[2], until=lambda: FAX["session"].done or all(
+                    c.state == pj.PJSIP_INV_STATE_DISCONNECTED for c in CALLS))
+                FAX["session"].hangup()
+                result = FAX["session"].result()
+                note("fax-received", status=result.status, pages=result.pages, ok=result.ok)
         elif kind == "play":
             target = next((c for c in reversed(CALLS) if c.media is not None), call)
             if target.media is not None:

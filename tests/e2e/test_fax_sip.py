@@ -1,0 +1,144 @@
+"""Fax over SIP, end to end: a pjsua2 2.15 caller running spandsp (``FaxSession`` behind an
+``AudioMediaPort``, ``ua.py``) faxes the 2-page prospectus to the IVR's ``builtin:fax/receive``,
+which stores it; the IVR then sends a page back with ``builtin:fax/send`` on the same call and
+the caller receives it. A voice caller to ``builtin:fax/receive`` gets ``error.fax.notfax``.
+
+Per-frame audio needs the pjsua2 2.15 wheel (DEPENDENCIES.md): set ``SIP_PJSUA2_215`` to the
+folder of a 2.15 install, as for ``test_sip_voice.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from vxml_browser.adapters.fax import documents
+from vxml_browser.adapters.media import wav_bytes
+
+from .app import DOC, AppServer
+from .conftest import ROOT, UA, Platform, needs_espeak, needs_pjsua2, wait_for
+
+WHEEL_215 = os.environ.get("SIP_PJSUA2_215", "")
+
+pytestmark = [
+    needs_pjsua2,
+    pytest.mark.skipif(not (WHEEL_215 and os.path.isdir(os.path.join(WHEEL_215, "pjsua2"))),
+                       reason="fax needs the pjsua2 2.15 wheel: set SIP_PJSUA2_215"),
+]
+
+FAXBACK = DOC.format(body="""
+  <form id="inbox">
+    <object name="rx" classid="builtin:fax/receive"/>
+    <object name="tx" classid="builtin:fax/send">
+      <param name="document" expr="'reply.png'"/>
+    </object>
+    <block>
+      <var name="pages" expr="rx.pages"/>
+      <var name="fax_id" expr="rx.fax_id"/>
+      <var name="sent" expr="tx.pages"/>
+      <submit next="/result?step=faxback" namelist="pages fax_id sent" method="post"/>
+    </block>
+    <catch event="error">
+      <var name="err" expr="_event"/>
+      <submit next="/result?step=faxerror" namelist="err" method="post"/>
+    </catch>
+  </form>""")
+
+
+@pytest.fixture(scope="module")
+def fax_platform(app: AppServer, sip_tmp: str) -> Iterator[Platform]:
+    tmp = os.path.join(sip_tmp, "fax")
+    os.makedirs(tmp, exist_ok=True)
+    p = Platform(app, tmp, extra=f'pjsua2_path = "{WHEEL_215}"\n'
+                 f'fax_store = "sqlite:///{os.path.join(tmp, "fax.db")}"\nfax_ident = "+1 555 0199"\n',
+                 apps={"faxback": f"{app.base}/ivr/faxback.vxml"})
+    yield p
+    p.stop()
+
+
+def reply_page() -> bytes:
+    image = Image.new("L", (1728, 600), 255)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 100, 1600, 140), fill=0)
+    draw.text((120, 300), "REPLY PAGE 1", fill=0)
+    for x in range(100, 1600, 50):
+        draw.line((x, 400, x + 25, 550), fill=0, width=3)
+    from io import BytesIO
+
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_two_pages_in_then_one_page_back(fax_platform: Platform, fresh: AppServer,
+                                         sip_tmp: str) -> None:
+    """The caller sends the prospectus (2 pages); the stored pages equal the sent ones; the IVR
+    faxes a page back on the same call, which equals the page the app served."""
+    from vxml_browser.adapters.fax.store import FaxStore
+
+    tmp = fax_platform.tmp
+    sent = os.path.join(tmp, "prospectus.tif")
+    with open(os.path.join(ROOT, "sample_apps", "fax_demo", "prospectus.pdf"), "rb") as f:
+        assert documents.to_fax_tiff(f.read(), sent) == 2
+    reply = reply_page()
+    fresh.files["faxback.vxml"] = (FAXBACK.encode(), "application/voicexml+xml")
+    fresh.files["reply.png"] = (reply, "image/png")
+    got_back = os.path.join(tmp, "got-back.tif")
+    ua = UA(tmp, {"mode": "call", "dest": f"sip:faxback@127.0.0.1:{fax_platform.port}",
+                  "user": "faxer", "fax_send": sent,
+                  "steps": [["until_confirmed", 5], ["until_fax_done", 60],
+                            ["fax_receive", got_back, 60], ["wait", 0.5], ["hangup"]]},
+            pythonpath=WHEEL_215)
+    events = ua.result(150)
+    log = fax_platform.output()[-3000:]
+    out = [e for e in events if e["event"] == "fax"]
+    assert out and out[0]["ok"] and out[0]["pages"] == 2, (events, log)
+    back = [e for e in events if e["event"] == "fax-received"]
+    assert back and back[0]["ok"] and back[0]["pages"] == 1, (events, log)
+    assert wait_for(lambda: fresh.received["result"], 10), log
+    result = fresh.received["result"][0]
+    assert result["step"] == "faxback" and result["pages"] == "2" and result["sent"] == "1", result
+
+    store = FaxStore(f"sqlite:///{os.path.join(tmp, 'fax.db')}")
+    try:
+        record = store.get(result["fax_id"])
+        stored = documents.read_pages(store.tiff(result["fax_id"]))
+    finally:
+        store.close()
+    assert record.pages == 2 and record.remote_id == "+1 555 0100", record
+    originals = documents.read_pages(sent)
+    assert len(stored) == 2
+    for a, b in zip(originals, stored, strict=True):
+        assert documents.difference(a, b) <= 0.001
+    expected = os.path.join(tmp, "reply.tif")
+    documents.to_fax_tiff(reply, expected)
+    [want], [got] = documents.read_pages(expected), documents.read_pages(got_back)
+    assert documents.difference(want, got) <= 0.001
+
+
+@needs_espeak
+def test_a_voice_caller_to_fax_receive_is_notfax(fax_platform: Platform, fresh: AppServer,
+                                                 sip_tmp: str) -> None:
+    """Someone talks instead of faxing: the receive gives up (T.30 hears no fax) with
+    error.fax.notfax, which the document catches."""
+    from vxml_browser.adapters.speech_plugins.espeak import EspeakSynthesizer
+
+    speech = EspeakSynthesizer().synthesize(
+        '<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">'
+        "Hello? Hello, is anybody there? I wanted to ask about my account.</speak>")
+    pcm = np.concatenate([np.frombuffer(speech.pcm, dtype="<i2"),
+                          np.zeros(speech.sample_rate // 2, np.int16)])
+    said = os.path.join(fax_platform.tmp, "talker.wav")
+    with open(said, "wb") as f:
+        f.write(wav_bytes(pcm, speech.sample_rate))
+    ua = UA(fax_platform.tmp, {"mode": "call", "dest": f"sip:fax@127.0.0.1:{fax_platform.port}",
+                               "user": "talker", "play": said,
+                               "steps": [["until_confirmed", 5], ["until_disconnected", 45]]})
+    ua.result(60)
+    assert wait_for(lambda: fresh.received["result"], 10), fax_platform.output()[-3000:]
+    result = fresh.received["result"][0]
+    assert result["step"] == "faxerror" and result["err"] == "error.fax.notfax", result
