@@ -52,6 +52,7 @@ from ...core.actions import Prompt, Transfer
 from ...core.inputs import Alternative, Hangup, Input, TransferDone
 
 log = logging.getLogger(__name__)
+_draining: set[asyncio.Task[None]] = set()  # strong references to the background drains
 
 
 class AcdLink:
@@ -167,7 +168,9 @@ class QueuedCaller:
         if self.pending is not None and not self.pending.done():
             self.pending.cancel()
         if not self.finished:
-            asyncio.get_running_loop().create_task(self._drain())
+            task = asyncio.get_running_loop().create_task(self._drain())
+            _draining.add(task)
+            task.add_done_callback(_draining.discard)
 
     async def _drain(self) -> None:
         from agent_queue.client import TERMINAL
