@@ -27,7 +27,7 @@ from agent_queue.testing import acd_service
 from .app import DOC, AppServer, AppServerThread
 from .audio_check import heard_matches
 from .conftest import UA, Platform, needs_espeak, needs_pjsua2, wait_for
-from .test_sip_transfer import AGENT_TONE_HZ, tone_level
+from .test_sip_transfer import AGENT_TONE_HZ, STAR_NINE, tone_level
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
@@ -278,6 +278,34 @@ def test_fund_hotline_agent_through_the_app_server(app: AppServer, sip_tmp: str,
     kinds = [e["kind"] for e in acd.run(_events(acd)) if e.get("call_id") and e["kind"] != "agent_state"]
     assert kinds == ["enter", "offer", "connect", "complete"], kinds
     assert record["end_reason"] == "transferred" and record["outcome"] == "agent.transfer", record
+
+
+def test_caller_keys_end_the_agent_call(app: AppServer, fresh: AppServer, sip_tmp: str,
+                                        acd: AcdThread) -> None:
+    """Bridged to the agent through the queue, the caller's * 9 matches the transfer's grammar:
+    near_end_disconnect (the bridged transfer's own wait), the agent's leg ends, the ACD hears
+    the caller hung up on the agent."""
+    tmp = os.path.join(sip_tmp, "cti-near-end")
+    platform = acd_platform(app, tmp, acd, {})
+    bob = UA(tmp, {"mode": "answer", "user": "bob", "code": 200, "lifetime": 30, "exit_when_done": True})
+    fresh.transfer.update(dest="queue:funds", type="bridge", connecttimeout="5s", grammar=STAR_NINE)
+    try:
+        acd.desktop("bob")
+        acd.agent_op("bob", "sign-in", contact=bob.uri, skills={"funds": 3}, ready=True)
+        caller = UA(tmp, {"mode": "call", "dest": platform.uri, "user": CALLER, "steps": [
+            ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["wait", 4.0], ["dtmf", "*9"],
+            ["until_disconnected", 15]]})
+        caller.result(30)
+        bob_events = bob.result(20)
+        assert wait_for(lambda: fresh.received["result"], 10), platform.output()[-3000:]
+    finally:
+        platform.stop()
+    assert fresh.received["result"][-1] == {"result": "near_end_disconnect", "utterance": "*9",
+                                            "inputmode": "dtmf", "step": "after"}
+    assert any(e["event"] == "state" and e["state"] == "CONFIRMED" for e in bob_events), bob_events
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in bob_events), bob_events
+    complete = [e for e in acd.run(_events(acd)) if e["kind"] == "complete"]
+    assert complete and complete[0]["data"]["by"] == "caller", complete
 
 
 async def _events(acd: AcdThread) -> list[dict[str, Any]]:

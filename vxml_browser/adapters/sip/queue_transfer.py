@@ -30,9 +30,11 @@ Design:
 * The caller's keys while waiting go to the ACD (``key``: exit keys). A caller who hangs up is
   reported (``hangup`` by the caller: an abandon while waiting) and the interpreter gets
   ``Hangup``. When the agent hangs up the ACD hears ``hangup`` by the agent.
-* The outcome: a bridge ``<transfer>`` gets ``far_end_disconnect`` (the agent hung up),
-  ``near_end_disconnect`` (a key of the transfer's grammars), ``maxtime_disconnect`` or
-  ``noanswer`` (left the queue without an agent); a blind one holds the interpreter until the
+* Once bridged, the wait is the bridged transfer's own (``SipCall.bridge_until_end``), so the
+  outcomes are the same: a bridge ``<transfer>`` gets ``far_end_disconnect`` (the agent hung
+  up), ``near_end_disconnect`` (the caller's keys or words matched the transfer's grammars),
+  ``maxtime_disconnect``, ``network_disconnect`` (the agent's RTP or dialog died), or
+  ``noanswer`` when it left the queue without an agent; a blind one holds the interpreter until the
   agent's call is over and then gets ``transferred`` (``connection.disconnect.transfer``), so the
   caller's leg stays with this process for the whole call and ends with the agent's.
 * Everything happens on the loop: leg events arrive through ``SipCall.on_leg_event`` and the
@@ -49,7 +51,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...core.actions import Prompt, Transfer
-from ...core.inputs import Alternative, Hangup, Input, TransferDone
+from ...core.inputs import Hangup, Input, TransferDone
 
 log = logging.getLogger(__name__)
 _draining: set[asyncio.Task[None]] = set()  # strong references to the background drains
@@ -190,31 +192,22 @@ class QueuedCaller:
         self._next()
         loop = asyncio.get_running_loop()
         while True:
-            timeout = None
-            if self.bridged is not None and action.maxtime_s:
-                timeout = max(0.0, self.bridged_at + action.maxtime_s - loop.time())
-            await call.wait(self._something, timeout)
+            await call.wait(self._something, None)
             if call.hung_up:
                 return await self.caller_gone()
-            if self.bridged is not None:
-                done = await self.check_bridge(loop.time())
-                if done is not None:
-                    return done
-            else:
-                while call.keys:
-                    await self.report("key", call.keys.popleft())
+            while call.keys:
+                await self.report("key", call.keys.popleft())
             await self.check_legs(loop.time())
+            if self.bridged is not None:
+                return await self.talk()
             if self.pending is not None and self.pending.done():
                 task, self.pending = self.pending, None
                 if task.exception() is not None:  # the client dropped the call: no more actions
                     log.warning("call %s: ACD events: %r", call.key, task.exception())
                     self.finished = True
-                    if self.bridged is None:
-                        await self.leave(None)
-                        return TransferDone(None, error="error.connection.noroute")
-                    continue
-                got = task.result()
-                done = await self.on_action(got)
+                    await self.leave(None)
+                    return TransferDone(None, error="error.connection.noroute")
+                done = await self.on_action(task.result())
                 if done is not None:
                     return done
                 if not self.finished:
@@ -225,11 +218,7 @@ class QueuedCaller:
         call = self.call
         if call.hung_up or (self.pending is not None and self.pending.done()):
             return True
-        if self.bridged is None and (call.keys or (self.music is not None and not call.outstanding)):
-            return True
-        if self.bridged is not None and (
-                "disconnected" in call.other.get(self.bridged[0], {})
-                or (self.action.grammars and call.keys)):
+        if call.keys or (self.music is not None and not call.outstanding):
             return True
         for leg in self.ringing:
             st = call.other.get(leg, {})
@@ -267,47 +256,77 @@ class QueuedCaller:
         self.music_token = None
         await call.engine.run(call.engine.stop_play, call.key)
         await call.engine.run(call.engine.bridge, call.key, leg)
-        call.keys.clear()
         self.bridged, self.bridged_at = (leg, agent), now
         log.info("call %s bridged to agent %s", call.key, agent)
 
-    async def check_bridge(self, now: float) -> Input | None:
+    async def talk(self) -> Input:
+        """The caller and the agent are bridged: ``SipCall.bridge_until_end`` (the bridged
+        transfer's own wait: hang-ups, the transfer's grammars, maxtime, lost RTP), while the
+        ACD's actions are still read (``Ended``: a supervisor's forced hang-up ends the agent's
+        leg, which ends the bridge)."""
+        from agent_queue.client import TERMINAL
+
+        from .call import DIALOG_FAILED
+
         call, action = self.call, self.action
         assert self.bridged is not None
-        leg, agent = self.bridged
-        duration = now - self.bridged_at
-        if "disconnected" in call.other.get(leg, {}):
-            await self.report("hangup", by="agent")
-            return self.outcome("far_end_disconnect", duration)
-        if action.grammars and call.keys:
-            key = call.keys.popleft()
-            await self.end_bridge()
-            if action.type == "blind":
-                return self.outcome("near_end_disconnect", duration)
-            return TransferDone("near_end_disconnect", duration_s=duration, input=Alternative(key),
-                                inputmode="dtmf")
-        call.keys.clear()
-        if action.maxtime_s and duration >= action.maxtime_s:
-            await self.end_bridge()
-            return self.outcome("maxtime_disconnect", duration)
-        return None
-
-    async def end_bridge(self) -> None:
-        assert self.bridged is not None
-        self.call.engine.submit(self.call.engine.unbridge, self.call.key)
-        self.hang_up_leg(self.bridged[0])
+        leg, _ = self.bridged
+        state = call.other.setdefault(leg, {})
+        loop = asyncio.get_running_loop()
+        bridge = loop.create_task(call.bridge_until_end(action, leg, state, self.bridged_at))
+        by_acd = False
+        try:
+            while not bridge.done():
+                waiting: set[asyncio.Task[Any]] = {bridge}
+                if self.pending is not None:
+                    waiting.add(self.pending)
+                await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if self.pending is not None and self.pending.done():
+                    task, self.pending = self.pending, None
+                    got = task.result() if task.exception() is None else None
+                    if got is None or isinstance(got, TERMINAL):
+                        self.finished = got is not None
+                        if got is not None:
+                            by_acd = True
+                            log.info("call %s: the ACD ended the call (%s)", call.key, got)
+                            self.hang_up_leg(leg)
+                    else:
+                        log.debug("call %s: ACD action %s during the bridge", call.key, got)
+                        self._next()
+            ended = bridge.result()
+        finally:
+            if not bridge.done():
+                bridge.cancel()
+            call.listener = None
+        duration = loop.time() - self.bridged_at
+        if call.hung_up:
+            self.hang_up_leg(leg)
+            if not by_acd:
+                await self.report("hangup", by="caller")
+            return Hangup()
+        call.engine.submit(call.engine.unbridge, call.key)
+        if "disconnected" in state:
+            if not by_acd:
+                await self.report("hangup", by="agent")
+            code = state["disconnected"][0]
+            far = "network_disconnect" if code in DIALOG_FAILED or code >= 500 else "far_end_disconnect"
+            return self.outcome(far, duration)
+        self.hang_up_leg(leg)
         await self.report("hangup", by="caller")
+        if isinstance(ended, TransferDone):
+            return self.outcome(ended.outcome or "near_end_disconnect", duration, ended)
+        return self.outcome(ended, duration)
 
-    def outcome(self, outcome: str, duration: float) -> TransferDone:
+    def outcome(self, outcome: str, duration: float, done: TransferDone | None = None) -> TransferDone:
         if self.action.type == "blind":  # the agent had the caller: the IVR's part is over
             return TransferDone("transferred", duration_s=duration)
+        if done is not None:  # near_end_disconnect with the input that matched
+            return replace(done, duration_s=duration)
         return TransferDone(outcome, duration_s=duration)  # type: ignore[arg-type]
 
     async def caller_gone(self) -> Input:
         for leg in list(self.ringing):
             self.hang_up_leg(leg)
-        if self.bridged is not None:
-            self.hang_up_leg(self.bridged[0])
         await self.report("hangup", by="caller")
         return Hangup()
 
@@ -323,10 +342,10 @@ class QueuedCaller:
 
         call = self.call
         match got:
-            case Announce(text=text) if text and self.bridged is None:
+            case Announce(text=text) if text:
                 self.stop_music()
                 await call.queue_prompts((Prompt(ssml="", text=text, bargein=True),))
-            case Bridge(agent=agent, contact=contact) if self.bridged is None:
+            case Bridge(agent=agent, contact=contact):
                 try:
                     leg = await call.dial(contact, self.action.aai)
                 except Exception as exc:
@@ -344,12 +363,9 @@ class QueuedCaller:
             case Leave(destination=destination):
                 self.finished = True
                 return await self.leave(destination)
-            case Ended():
+            case Ended():  # the ACD dropped the waiting caller (a supervisor, a lost call)
                 self.finished = True
-                if self.bridged is not None:  # a supervisor ended it, or the ACD lost it
-                    self.call.engine.submit(self.call.engine.unbridge, self.call.key)
-                    self.hang_up_leg(self.bridged[0])
-                    return self.outcome("far_end_disconnect", 0.0)
+                await self.leave(None)
                 return TransferDone("noanswer")
             case CallbackAccepted():
                 self.stop_music()
