@@ -142,3 +142,43 @@ def test_a_voice_caller_to_fax_receive_is_notfax(fax_platform: Platform, fresh: 
     assert wait_for(lambda: fresh.received["result"], 10), fax_platform.output()[-3000:]
     result = fresh.received["result"][0]
     assert result["step"] == "faxerror" and result["err"] == "error.fax.notfax", result
+
+
+def test_the_fax_queue_dials_out_over_sip(app: AppServer, sip_tmp: str) -> None:
+    """``SipFaxDialer``: the queue's first job goes to a fax machine that answers (a pjsua2 2.15
+    UA receiving), which gets the page; the second to a busy line (486): ``busy``."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import HERE, env, free_port, rtp_base
+
+    tmp = os.path.join(sip_tmp, "faxq")
+    os.makedirs(tmp, exist_ok=True)
+    page = os.path.join(tmp, "page.tif")
+    assert documents.to_fax_tiff(reply_page(), page) == 1
+    received = os.path.join(tmp, "received.tif")
+    machine = UA(tmp, {"mode": "answer", "user": "faxmachine", "code": 200, "fax_answer": received,
+                       "lifetime": 60, "exit_when_done": True}, pythonpath=WHEEL_215)
+    busy = UA(tmp, {"mode": "answer", "user": "busy", "code": 486, "lifetime": 60,
+                    "exit_when_done": True})
+    script = os.path.join(tmp, "queue.json")
+    with open(script, "w") as f:
+        json.dump({"port": free_port(), "rtp_port": rtp_base(), "queue": os.path.join(tmp, "q.db"),
+                   "jobs": [[machine.uri, page], [busy.uri, page]]}, f)
+    environment = env()
+    environment["PYTHONPATH"] = WHEEL_215 + os.pathsep + environment["PYTHONPATH"]
+    run = subprocess.run([sys.executable, os.path.join(HERE, "fax_dialer_run.py"), script],
+                         cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120)
+    lines = [line for line in run.stdout.splitlines() if line.startswith('{"reports"')]
+    assert lines, (run.stdout[-2000:], run.stderr[-3000:])
+    delivered, refused = json.loads(lines[-1])["reports"]
+    machine_events = machine.result(30)
+    busy.kill()
+    assert delivered["status"] == "delivered", delivered["text"]
+    assert delivered["attempts"][0]["pages"] == 1 and delivered["attempts"][0]["remote_id"] == "+1 555 0100"
+    got = [e for e in machine_events if e["event"] == "fax-received"]
+    assert got and got[0]["ok"] and got[0]["pages"] == 1, machine_events
+    [want], [have] = documents.read_pages(page), documents.read_pages(received)
+    assert documents.difference(want, have) <= 0.001
+    assert refused["status"] == "failed" and refused["attempts"][0]["outcome"] == "busy", refused["text"]

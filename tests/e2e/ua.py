@@ -7,6 +7,7 @@ The script: {"port": 5081, "mode": "call" | "answer", ...}
           ["hangup"], ["until_disconnected", s], ["until_confirmed", s], ["play", "f.wav"],
           ["until_fax_done", s], ["fax_receive", "in.tif", s]], "record": "heard.wav",
           "fax_send": "out.tif" (a fax sent from when the call has media)
+  answer: ..., "fax_answer": "in.tif" (a fax machine: receives from when the call has media)
   answer: "code" (200, 486, or 0 to never answer), "play": "file.wav", "record": "heard.wav",
           "hangup_after": s, "lifetime": s
 PJSIP runs polled on this one thread (threadCnt = 0), as in the platform, so both wheels work.
@@ -84,7 +85,7 @@ class Call(pj.Call):
                     self.recorder = pj.AudioMediaRecorder()
                     self.recorder.createRecorder(path)
                     self.media.startTransmit(self.recorder)
-                if self.script.get("fax_send") and FAX.get("session") is None:
+                if (self.script.get("fax_send") or self.script.get("fax_answer")) and FAX.get("session") is None:
                     start_fax(self)
                 if self.script.get("play"):
                     self.player = pj.AudioMediaPlayer()
@@ -142,7 +143,10 @@ def start_fax(call: Call) -> None:
     """Send a TIFF over the call (2.15 AudioMediaPort, as in the fax tests), frame by frame."""
     from vxml_browser.adapters.fax.session import FaxSession
 
-    session = FaxSession("send", SCRIPT["fax_send"], ident="+1 555 0100")
+    if SCRIPT.get("fax_answer"):  # a fax machine that answers and receives into this file
+        session = FaxSession("receive", SCRIPT["fax_answer"], calling=False, ident="+1 555 0100")
+    else:
+        session = FaxSession("send", SCRIPT["fax_send"], ident="+1 555 0100")
 
     class FaxPort(pj.AudioMediaPort):  # FAX["session"]: a "fax_receive" step swaps it
         def onFrameReceived(self, frame):  # noqa: N802
@@ -242,6 +246,10 @@ def main() -> None:
         for c in CALLS:
             c.release()
         CALLS.clear()
+        if SCRIPT.get("fax_answer") and FAX.get("session") is not None:
+            FAX["session"].hangup()
+            result = FAX["session"].result()
+            note("fax-received", status=result.status, pages=result.pages, ok=result.ok)
         FAX.clear()
         print(json.dumps({"events": events}), flush=True)
         EP.libDestroy()

@@ -11,6 +11,8 @@ Modules, from the wire up:
   actions (play, collect, record, transfer, disconnect) with engine commands.
 - ``queue_transfer.py`` ``<transfer dest="queue:NAME">``: the caller waits in the ACD's queue
   (``agent_queue``), hears its announcements, and is bridged to the agent who answers.
+- ``fax_dialer.py`` ``SipFaxDialer``: the fax queue's ``Dialer`` (``adapters/fax/queue.py``), an
+  outbound call whose audio runs a ``FaxSession`` (2.15 wheel).
 - ``prompts.py`` prompts to cached 8/16 kHz WAV clips (speech plugins and fetched audio).
 - ``worker.py``  a worker process: the engine, the loop, one session task per call, call records.
 - ``pool.py``    N workers behind Kamailio's dispatcher (``deploy/kamailio/kamailio.cfg``),
