@@ -39,6 +39,13 @@ Design:
   caller's leg stays with this process for the whole call and ends with the agent's.
 * Everything happens on the loop: leg events arrive through ``SipCall.on_leg_event`` and the
   ACD's through the pending ``next_action`` task, both of which wake ``SipCall.wait``.
+* Ring time is the ACD's business: an agent's leg rings until ``rona``/``cancel`` (the queue's
+  ``ring_timeout``), not until the ``<transfer>``'s ``connecttimeout``. Under ``ring_all`` several
+  legs ring; the first to answer wins and the others are hung up.
+* Not done yet: ``Monitor`` (a supervisor's listen/whisper/barge legs) is logged and ignored;
+  callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with ``callback``
+  set reaches no call of this process, so nobody dials the caller back yet. The ACD's events
+  after the transfer ended (``complete``, ``abandon``) are drained in the background.
 """
 
 from __future__ import annotations
