@@ -209,3 +209,39 @@ def test_bridge_network_disconnect_when_far_media_stops(watchful_platform: Platf
     result = result_of(fresh)
     assert result == {"result": "network_disconnect", "step": "after"}, watchful_platform.output()[-2000:]
     assert tone_level(heard, AGENT_TONE_HZ) > 0.02, "the caller did not hear the agent first"
+
+
+WHEEL_215 = os.environ.get("SIP_PJSUA2_215", "")
+YES_NO = ('<grammar mode="voice" version="1.0" root="r" xml:lang="en-US" '
+          'xmlns="http://www.w3.org/2001/06/grammar"><rule id="r"><one-of><item>yes</item>'
+          '<item>no</item></one-of></rule></grammar>')
+
+
+@pytest.mark.skipif(not (WHEEL_215 and os.path.isdir(os.path.join(WHEEL_215, "pjsua2"))),
+                    reason="voice input needs the pjsua2 2.15 wheel: set SIP_PJSUA2_215")
+def test_bridge_near_end_disconnect_by_voice(app: AppServer, fresh: AppServer, sip_tmp: str) -> None:
+    """While bridged, the caller says "yes", which the transfer's voice grammar takes."""
+    pytest.importorskip("pocketsphinx")
+    from vxml_browser.adapters.speech_plugins.espeak import EspeakSynthesizer
+
+    speech = EspeakSynthesizer().synthesize(
+        '<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">yes</speak>')
+    pcm = np.concatenate([np.frombuffer(speech.pcm, dtype="<i2"), np.zeros(speech.sample_rate, np.int16)])
+    said = os.path.join(sip_tmp, "bridge-yes.wav")
+    with open(said, "wb") as f:
+        f.write(wav_bytes(pcm, speech.sample_rate))
+    tmp = os.path.join(sip_tmp, "bridge-voice")
+    os.makedirs(tmp, exist_ok=True)
+    p = Platform(app, tmp, extra=f'recognizer = "pocketsphinx"\npjsua2_path = "{WHEEL_215}"\n')
+    try:
+        ua = agent(sip_tmp, code=200)
+        fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s", grammar=YES_NO)
+        call(sip_tmp, p.uri, [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["wait", 3.0],
+                              ["play", said], ["until_disconnected", 12]])
+        agent_events = ua.result()
+        result = result_of(fresh)
+    finally:
+        p.stop()
+    assert result == {"result": "near_end_disconnect", "utterance": "yes", "inputmode": "voice",
+                      "step": "after"}, p.output()[-2000:]
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in agent_events)
