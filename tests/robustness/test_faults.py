@@ -116,9 +116,6 @@ async def test_an_app_server_crash_mid_call_gives_the_error_handler(app_server: 
     assert not any(e["event"] == "error" and "internal error" in e.get("message", "") for e in caller.events)
 
 
-@pytest.mark.xfail(strict=True, reason="apology-loop: root.vxml.j2's <catch event=\"error\"> submits the end "
-                   "record to the same dead server; its error.badfetch is caught by the same catch, 64 times "
-                   "(MAX_EVENT_CHAIN) before the call ends (fuzz/findings.py)")
 async def test_an_app_server_crash_mid_call_apologises_once(app_server: AppServerProcess) -> None:
     caller = KillsTheServer(["dtmf 1", "dtmf 1"], at=1, crash=app_server.kill)
     async with HttpFetcher(timeout_s=5) as fetcher:

@@ -113,8 +113,6 @@ def test_an_xml_grammar_over_the_size_limit_is_error_badfetch() -> None:
     call.hears_all("say", "caught error.badfetch")
 
 
-@pytest.mark.xfail(strict=True, reason="abnf-no-size-limit: parse_abnf takes any size; XML grammars stop "
-                   "at MAX_DOCUMENT_BYTES (fuzz/findings.py)")
 def test_an_abnf_grammar_over_the_size_limit_is_refused() -> None:
     src = b"#ABNF 1.0; root $r; $r = yes;" + b" " * MAX_DOCUMENT_BYTES
     with pytest.raises(GrammarError):
@@ -132,10 +130,15 @@ def test_a_grammar_over_the_program_limit_is_error_badfetch() -> None:
 
 
 def test_a_large_abnf_grammar_parses_in_linear_time() -> None:
-    src = "#ABNF 1.0; root $r; $r = " + " | ".join(f"w{i}" for i in range(40_000)) + ";"
-    started = time.monotonic()
-    parse_grammar(src.encode(), uri="http://t/big.gram", media_type="application/srgs")
-    assert time.monotonic() - started < 2.0  # the XML form of the same grammar: 0.3 s
+    """40,000 alternatives on as many lines (quadratic line counting took 12 s): it parses and an
+    error on its last line names that line. Its speed is a benchmark's matter, not a test's."""
+    alternatives = "\n | ".join(f"w{i}" for i in range(40_000))
+    g = parse_grammar(f"#ABNF 1.0;\nroot $r;\n$r = {alternatives};".encode(), uri="http://t/big.gram",
+                      media_type="application/srgs")
+    assert [r.interpretation for r in match_text([g], "w39999")] == ["w39999"]
+    with pytest.raises(GrammarError, match=r"big.gram:40002: expected a rule expansion"):
+        parse_grammar(f"#ABNF 1.0;\nroot $r;\n$r = {alternatives} |;".encode(), uri="http://t/big.gram",
+                      media_type="application/srgs")
 
 
 def test_a_transition_loop_stops_at_max_steps() -> None:

@@ -128,8 +128,6 @@ def test_an_error_handler_that_loops_through_dialogs_ends(documents: dict[str, s
     call.error("error.semantic", re.compile("a transition loop"))
 
 
-@pytest.mark.xfail(strict=True, reason="transition-loop-through-fetches: a document without dialogs never "
-                   "counts a step (fuzz/findings.py)")
 @pytest.mark.parametrize("handler", ['<error><goto next=""/></error>',
                                      '<catch event="error.badfetch"><goto next="main.vxml"/></catch>'])
 def test_an_error_handler_that_loops_through_fetches_ends(handler: str) -> None:

@@ -18,7 +18,7 @@ from ..events import Thrown
 from ..interpreter import resolve_reference
 from ..outcomes import ExitCall, Goto, Outcome
 from ..scripting import UNDEFINED, ScriptError
-from .catch import EventCounters, Uncaught, handle_chain
+from .catch import EventCounters, Uncaught, handle_chain, transition_loop
 from .collect import Matched
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ def run_documents(
     enter = True
     submitted = False
     while True:
+        if (looping := transition_loop(ctx, doc.root)) is not None:
+            return looping  # documents that only lead to documents (an error handler's reload)
         if enter:
             outcome = yield from enter_document(ctx, doc, submitted)
             enter = False

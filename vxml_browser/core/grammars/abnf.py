@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 
+from vxml_browser.core.model.document import MAX_DOCUMENT_BYTES
+
 from .nodes import (
     SPECIAL_RULES,
     GrammarDoc,
@@ -372,7 +374,9 @@ class _AbnfParser:
 
 
 def parse_abnf(text: str | bytes, uri: str, *, line: int = 1, need_header: bool = True) -> GrammarDoc:
-    """Parse an SRGS ABNF grammar (SRGS 1.0 §4, Appendix D)."""
+    """Parse an SRGS ABNF grammar (SRGS 1.0 §4, Appendix D), at most as large as a document."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise GrammarError(uri, None, f"grammar is {len(text)} bytes, over the limit of {MAX_DOCUMENT_BYTES}")
     if isinstance(text, bytes):
         m = _BYTES_HEADER.match(text)
         encoding = m.group(1).decode("ascii") if m else "utf-8-sig"
