@@ -15,7 +15,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8090
 APP ?= fund_hotline
 
-.PHONY: install run test conformance conformance-realworld bench lint clean
+.PHONY: install run test conformance conformance-realworld bench fuzz lint clean
 
 install: $(STAMP)
 
@@ -51,6 +51,11 @@ conformance: install
 
 conformance-realworld: install
 	$(PY) -m conformance --realworld $(REALWORLD) -j $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS, then tests/robustness with more examples; writes fuzz/REPORT.md.
+FUZZ_SECONDS ?= 60
+fuzz: install
+	$(PY) -m fuzz.run --seconds $(FUZZ_SECONDS)
 
 bench: install
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
