@@ -77,3 +77,74 @@ def test_a_fax_is_received(voice_platform: Platform, fresh: AppServer, sip_tmp: 
     assert wait_for(lambda: fresh.received["result"], 10), voice_platform.output()[-3000:]
     result = fresh.received["result"][0]
     assert result["step"] == "fax" and result["pages"] == "1" and result["fax_id"], result
+
+
+# -- noinput and nomatch over a real call -------------------------------------------------------
+ASK = """<?xml version="1.0" encoding="UTF-8"?>
+<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">
+  <form id="ask">
+    <field name="answer">
+      <property name="timeout" value="2s"/>
+      <prompt>Say yes or no.</prompt>
+      <grammar mode="voice" version="1.0" root="yn" xmlns="http://www.w3.org/2001/06/grammar" xml:lang="en-US">
+        <rule id="yn" scope="public"><one-of><item>yes</item><item>no</item></one-of></rule>
+      </grammar>
+      <noinput><log label="heard">silence: <value expr="_event"/></log><var name="why" expr="_event"/>
+        <submit next="/result?step=noinput" namelist="why" method="post"/></noinput>
+      <nomatch><log label="heard">other words: <value expr="_event"/></log><var name="why" expr="_event"/>
+        <submit next="/result?step=nomatch" namelist="why" method="post"/></nomatch>
+      <filled><submit next="/result?step=filled" namelist="answer" method="post"/></filled>
+    </field>
+  </form>
+</vxml>"""
+
+
+@pytest.fixture(scope="module")
+def ask_platform(app: AppServer, sip_tmp: str) -> Iterator[Platform]:
+    """The platform with the yes/no field above as the DID ``ask`` (a 2 s noinput timeout)."""
+    app.files["ask.vxml"] = (ASK.encode(), "application/voicexml+xml")
+    tmp = os.path.join(sip_tmp, "ask")
+    os.makedirs(tmp, exist_ok=True)
+    p = Platform(app, tmp, extra=f'recognizer = "pocketsphinx"\npjsua2_path = "{WHEEL_215}"\n',
+                 apps={"ask": f"{app.base}/ivr/ask.vxml"})
+    yield p
+    p.stop()
+    app.files.pop("ask.vxml", None)
+
+
+def spoken(tmp: str, words: str) -> str:
+    """A WAV of espeak-ng saying ``words``, then a second of silence."""
+    speech = EspeakSynthesizer().synthesize(
+        '<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">'
+        f'{words}</speak>')
+    pcm = np.concatenate([np.frombuffer(speech.pcm, dtype="<i2"), np.zeros(speech.sample_rate, np.int16)])
+    path = os.path.join(tmp, words.replace(" ", "-") + ".wav")
+    with open(path, "wb") as f:
+        f.write(wav_bytes(pcm, speech.sample_rate))
+    return path
+
+
+def test_a_silent_caller_gets_noinput(ask_platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    """The caller says nothing: after the prompt and the field's 2 s timeout the <noinput>
+    handler runs (its <log> and its submit of ``_event``), and the call ends by <exit>."""
+    call(sip_tmp, f"sip:ask@127.0.0.1:{ask_platform.port}",
+         [["until_confirmed", 5], ["until_disconnected", 15]])
+    assert wait_for(lambda: fresh.received["result"], 5), ask_platform.output()[-3000:]
+    assert fresh.received["result"] == [{"step": "noinput", "why": "noinput"}], ask_platform.output()[-2000:]
+    assert "log [heard]: silence: noinput" in ask_platform.output(), ask_platform.output()[-2000:]
+    assert wait_for(lambda: fresh.received["records"], 5)
+    assert fresh.received["records"][0]["cause"] == "exit"
+    assert fresh.received["records"][0]["app"].endswith("/ivr/ask.vxml")
+
+
+def test_out_of_grammar_words_get_nomatch(ask_platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    """The caller says "purple elephant" to the yes/no field: PocketSphinx's garbage loop (the
+    plugin's default ``garbage = "speech-noise"``) wins over the grammar, so the recognizer has
+    no hypothesis for speech that was heard and the <nomatch> handler runs, not <filled> and not
+    <noinput>."""
+    said = spoken(sip_tmp, "purple elephant")
+    call(sip_tmp, f"sip:ask@127.0.0.1:{ask_platform.port}",
+         [["until_confirmed", 5], ["wait", 1.5], ["play", said], ["until_disconnected", 15]])
+    assert wait_for(lambda: fresh.received["result"], 5), ask_platform.output()[-3000:]
+    assert fresh.received["result"] == [{"step": "nomatch", "why": "nomatch"}], ask_platform.output()[-2000:]
+    assert "log [heard]: other words: nomatch" in ask_platform.output(), ask_platform.output()[-2000:]
