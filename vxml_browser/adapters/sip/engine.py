@@ -800,13 +800,18 @@ def _Port(engine: Engine, leg: Leg) -> Any:  # noqa: N802
         pj = pjsua2_module()
 
         class Port(pj.AudioMediaPort):  # type: ignore[misc, name-defined]
+            leg: Leg | None = None  # a frame can arrive through a proxy that has no instance state
+
             def __init__(self, leg: Leg) -> None:
                 super().__init__()
                 self.leg = leg
 
             def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 (clock thread)
-                if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
-                    self.leg.sink("audio", bytes(frame.buf))
+                # An exception here is raised on PJSIP's clock thread and stalls every call of
+                # the process (seen as AttributeError 'leg' under load): drop the frame instead.
+                leg = self.leg
+                if leg is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
+                    leg.sink("audio", bytes(frame.buf))
 
         _port_class = Port
     return _port_class(leg)
