@@ -267,12 +267,33 @@ def _log_message(level: int, text: bytes) -> None:  # spandsp's log lines, to Py
     log.debug("spandsp: %s", (text or b"").decode("latin-1").rstrip())
 
 
-class FaxTerminal:
+class _SpandspObject:
+    """A spandsp state the wrapper owns: ``close`` frees it with ``_free`` (once), and so does
+    garbage collection."""
+
+    _free = ""  # the spandsp function that frees this kind of state
+    _state: object = None
+
+    def close(self) -> None:
+        if self._state:
+            getattr(self._lib, self._free)(self._state)
+            self._state = None
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+class FaxTerminal(_SpandspObject):
     """One audio fax terminal (spandsp ``fax_state_t`` and its T.30 engine).
 
     ``calling`` is True for the party that placed the call (it listens for CED and sends CNG).
     Audio is 8 kHz signed 16-bit native-endian PCM, any block size (20 ms = 160 samples).
     """
+
+    _free = "fax_free"
 
     def __init__(self, calling: bool, *, ecm: bool = True, ident: str = "",
                  header: str = "", max_bit_rate: int = 14400, debug_log: bool = False) -> None:
@@ -362,21 +383,13 @@ class FaxTerminal:
         """The call is gone: T.30 ends now (phase E runs with the code it has reached)."""
         self._lib.t30_terminate(self.t30)
 
-    def close(self) -> None:
-        if self._state:
-            self._lib.fax_free(self._state)
-            self._state = None
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
 
 
-class ToneDetector:
+class ToneDetector(_SpandspObject):
     """spandsp's modem connect-tone detector: CNG (a calling fax) or CED/V.21 preamble (an
     answering fax). ``feed`` returns True once the tone has been heard."""
+
+    _free = "modem_connect_tones_rx_free"
 
     def __init__(self, kind: str = "cng") -> None:
         self._lib = lib()
@@ -394,20 +407,12 @@ class ToneDetector:
             self.heard = self._lib.modem_connect_tones_rx_get(self._state) != 0
         return self.heard
 
-    def close(self) -> None:
-        if self._state:
-            self._lib.modem_connect_tones_rx_free(self._state)
-            self._state = None
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
-class G711:
+class G711(_SpandspObject):
     """spandsp's G.711 codec: linear PCM <-> µ-law (default) or A-law octets."""
+
+    _free = "g711_free"
 
     def __init__(self, law: str = "ulaw") -> None:
         self._lib = lib()
@@ -426,21 +431,13 @@ class G711:
         self._lib.g711_decode(self._state, out, src, n)
         return bytes(out)
 
-    def close(self) -> None:
-        if self._state:
-            self._lib.g711_free(self._state)
-            self._state = None
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001
-            pass
 
 
-class PacketLossConcealment:
+class PacketLossConcealment(_SpandspObject):
     """spandsp's PLC (what a VoIP jitter buffer does with a lost packet): pass every received
     frame through ``rx``; for a lost one, ``fill`` makes up a frame from the last pitch period."""
+
+    _free = "plc_free"
 
     def __init__(self) -> None:
         self._lib = lib()
@@ -456,13 +453,3 @@ class PacketLossConcealment:
         self._lib.plc_fillin(self._state, buf, samples)
         return bytes(buf)
 
-    def close(self) -> None:
-        if self._state:
-            self._lib.plc_free(self._state)
-            self._state = None
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001
-            pass
