@@ -46,17 +46,20 @@ def _grammar_mode(node: Node, default: str = "voice") -> str:
 
 
 def grammars_of(ctx: Interpreter, node: Node, scope: Scope, *, owner: Owner, into: list[Entry],
-                container: Node | None = None) -> Generator[Any, Any, Thrown | None]:
-    """Load the ``<grammar>`` children of ``node`` (inline, src, srcexpr, builtin)."""
+                document_scoped_only: bool = False) -> Generator[Any, Any, Thrown | None]:
+    """Load the ``<grammar>`` children of ``node`` (inline, src, srcexpr, builtin); with
+    ``document_scoped_only``, just those with ``scope="document"`` (§3.1.3)."""
     for child in node.children:
         if child.foreign or child.tag != "grammar":
+            continue
+        if document_scoped_only and child.get("scope") != "document":
             continue
         if child.has("cond") and not ctx.engine.eval_bool(scope, child.get("cond") or "false"):
             continue
         grammar = yield from load_grammar(ctx, child, scope)
         if isinstance(grammar, Thrown):
             return grammar
-        into.append(Entry(grammar, owner, container or node, getattr(grammar, "mode", "voice")))
+        into.append(Entry(grammar, owner, node, getattr(grammar, "mode", "voice")))
     return None
 
 

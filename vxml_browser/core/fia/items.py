@@ -154,21 +154,11 @@ def document_entries(ctx: Any, doc: Any, scope: Any, exclude: Node | None,
                 if result is not None:
                     return result
             continue
-        for child in dialog.elements("grammar"):
-            if doc_scoped or child.get("scope") == "document":
-                result = yield from grammars_of(ctx, _Only(dialog, child), scope, owner="dialog", into=into,
-                                                container=dialog)
-                if result is not None:
-                    return result
+        result = yield from grammars_of(ctx, dialog, scope, owner="dialog", into=into,
+                                        document_scoped_only=not doc_scoped)
+        if result is not None:
+            return result
     return (yield from links_of(ctx, doc.root, scope, into))
-
-
-class _Only:
-    """A view of ``parent`` that shows one child, for loading a single grammar."""
-
-    def __init__(self, parent: Node, child: Node) -> None:
-        self.children = [child]
-        self.parent = parent
 
 
 def active_entries(runner: FormRunner, item: Node | None) -> Generator[Any, Any, list[Entry] | Thrown]:
