@@ -205,8 +205,6 @@ def _collect(
             digits += key
             state = g.match_dtmf(dtmf_grammars, digits)
             if state.status == "nomatch":
-                if key == s.termchar and len(digits) == 1:
-                    return Thrown("nomatch", None, where)
                 return Thrown("nomatch", None, where)
             if state.status == "final":
                 if s.termchar and s.termtimeout_s > 0:
