@@ -18,6 +18,7 @@ from .actions import Fetch, FetchAttrs, FetchKind, Play, Prompt
 from .events import Thrown
 from .inputs import Fetched, FetchFailed, Hangup, Recording
 from .model import Document, DocumentError, Node, parse_document
+from .model.document import MAX_DOCUMENT_BYTES
 from .outcomes import Goto, Outcome
 from .prompt_queue import PromptQueue, PromptRenderer
 from .properties import DEFAULTS, parse_time
@@ -63,6 +64,8 @@ class SessionState:
     hangups: int = 0
     steps: int = 0
     max_steps: int = 10_000
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_grammar_bytes: int = MAX_DOCUMENT_BYTES
 
     def step(self) -> bool:
         """Count one FIA iteration; False once the document has looped ``max_steps`` times
@@ -215,11 +218,13 @@ class Interpreter:
         if isinstance(fetched, Thrown):
             return fetched
         cache = self.session.documents
-        doc = cache.get(fetched.uri, fetched.validator) if method == "GET" else None
+        limit = self.session.max_document_bytes
+        fits = len(fetched.content) <= limit  # the cache is shared: it may hold a larger document
+        doc = cache.get(fetched.uri, fetched.validator) if method == "GET" and fits else None
         if doc is not None:
             return doc
         try:
-            doc = parse_document(fetched.content, fetched.uri)
+            doc = parse_document(fetched.content, fetched.uri, max_bytes=limit)
         except DocumentError as exc:
             return Thrown("error.badfetch", str(exc), node.where if node is not None else "")
         if method == "GET":

@@ -20,6 +20,7 @@ from .fia.catch import Uncaught
 from .fia.document import run_session
 from .inputs import Input, Start
 from .interpreter import DocumentCache, Interpreter, SessionState
+from .model.document import MAX_DOCUMENT_BYTES
 from .outcomes import DisconnectCall, ExitCall, Return
 from .scripting import ScriptEngine
 
@@ -65,16 +66,26 @@ class Session:
         script_time_limit_s: float = 5.0,
         script_memory_limit: int = 64 * 1024 * 1024,
         max_steps: int = 10_000,
+        max_document_bytes: int = MAX_DOCUMENT_BYTES,
+        max_grammar_bytes: int = MAX_DOCUMENT_BYTES,
         clock: Callable[[], float] | None = None,
         seed: int = 0,
     ) -> None:
         """``clock`` and ``seed`` are what ECMAScript ``Date`` and ``Math.random`` see; a
-        platform passes the real ones, tests fixed ones (the core reads neither itself)."""
+        platform passes the real ones, tests fixed ones (the core reads neither itself).
+
+        The limits: ``script_time_limit_s`` per ECMAScript evaluation (error.semantic.timeout),
+        ``script_memory_limit`` bytes per call (error.noresource), ``max_steps`` FIA iterations
+        without waiting for the caller (error.semantic), ``max_document_bytes`` and
+        ``max_grammar_bytes`` per fetched document or grammar (error.badfetch). A platform sets
+        them from its configuration (``adapters/limits.py``)."""
         self.documents = documents if documents is not None else DocumentCache()
         self.trace = trace
         self.script_time_limit_s = script_time_limit_s
         self.script_memory_limit = script_memory_limit
         self.max_steps = max_steps
+        self.max_document_bytes = max_document_bytes
+        self.max_grammar_bytes = max_grammar_bytes
         self.clock = clock
         self.seed = seed
         self._engine: ScriptEngine | None = None
@@ -126,7 +137,9 @@ class Session:
         for name, value in variables.items():
             engine.declare_value(session_scope, name, value)
         state = SessionState(engine=engine, scope=session_scope, documents=self.documents,
-                             trace=self.trace, max_steps=self.max_steps)
+                             trace=self.trace, max_steps=self.max_steps,
+                             max_document_bytes=self.max_document_bytes,
+                             max_grammar_bytes=self.max_grammar_bytes)
         self.state = state
         ctx = Interpreter(state)
         outcome = yield from run_session(ctx, start.uri)

@@ -99,6 +99,7 @@ def load_grammar(ctx: Interpreter, node: Node, scope: Scope) -> Generator[Any, A
             grammar = g.parse_grammar(
                 fetched.content, uri=fetched.uri, media_type=node.get("type") or fetched.media_type or None,
                 mode=mode, xml_lang=lang, fragment=fragment or None, weight=weight,
+                max_bytes=ctx.session.max_grammar_bytes,
             )
         if src is None or not src.startswith("builtin:"):
             bound = yield from bind_external(ctx, grammar, node, scope)
@@ -126,7 +127,7 @@ def bind_external(ctx: Interpreter, grammar: Any, node: Node, scope: Scope,
             return Thrown(fetched.name, fetched.message, node.where)
         try:
             sub = g.parse_grammar(fetched.content, uri=fetched.uri, media_type=fetched.media_type or None,
-                                  mode=grammar.mode)
+                                  mode=grammar.mode, max_bytes=ctx.session.max_grammar_bytes)
         except g.GrammarError as exc:
             return Thrown("error.badfetch", str(exc), node.where)
         nested = yield from bind_external(ctx, sub, node, scope, depth + 1)

@@ -373,10 +373,11 @@ class _AbnfParser:
         return self.s[start + 1:j]
 
 
-def parse_abnf(text: str | bytes, uri: str, *, line: int = 1, need_header: bool = True) -> GrammarDoc:
-    """Parse an SRGS ABNF grammar (SRGS 1.0 §4, Appendix D), at most as large as a document."""
-    if len(text) > MAX_DOCUMENT_BYTES:
-        raise GrammarError(uri, None, f"grammar is {len(text)} bytes, over the limit of {MAX_DOCUMENT_BYTES}")
+def parse_abnf(text: str | bytes, uri: str, *, line: int = 1, need_header: bool = True,
+               max_bytes: int = MAX_DOCUMENT_BYTES) -> GrammarDoc:
+    """Parse an SRGS ABNF grammar (SRGS 1.0 §4, Appendix D) of at most ``max_bytes``."""
+    if len(text) > max_bytes:
+        raise GrammarError(uri, None, f"grammar is {len(text)} bytes, over the limit of {max_bytes}")
     if isinstance(text, bytes):
         m = _BYTES_HEADER.match(text)
         encoding = m.group(1).decode("ascii") if m else "utf-8-sig"

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from vxml_browser.core.model.document import MAX_DOCUMENT_BYTES
+
 from .abnf import parse_abnf
 from .matcher import Compiler, Program, RuleKey, dtmf_keys, events_of, run, voice_words
 from .nodes import LITERAL_FORMAT, GrammarDoc, GrammarError, Rule, RuleRef, walk
@@ -261,13 +263,13 @@ def _root_of(doc: GrammarDoc, fragment: str | None, form: str) -> str:
 
 
 def _build(source: Any, uri: str, media_type: str | None, mode: str | None, xml_lang: str | None,
-           fragment: str | None, weight: float) -> Grammar:
+           fragment: str | None, weight: float, max_bytes: int) -> Grammar:
     line = 1
     if isinstance(source, (bytes, str)):
         if _is_xml(source, media_type):
-            doc, form = parse_xml_grammar(source, uri), "xml"
+            doc, form = parse_xml_grammar(source, uri, max_bytes), "xml"
         else:
-            doc, form = parse_abnf(source, uri), "abnf"
+            doc, form = parse_abnf(source, uri, max_bytes=max_bytes), "abnf"
     else:
         el = source
         mt = (el.get("type") or media_type or "").split(";")[0].strip().lower()
@@ -302,11 +304,16 @@ def _build(source: Any, uri: str, media_type: str | None, mode: str | None, xml_
 
 def parse_grammar(source: Any, *, uri: str, media_type: str | None = None, mode: str | None = None,
                   xml_lang: str | None = None, fragment: str | None = None,
-                  weight: float = 1.0) -> Grammar:
-    """Parse an SRGS grammar (XML, ABNF or an inline element); the same content gives the same object."""
+                  weight: float = 1.0, max_bytes: int = MAX_DOCUMENT_BYTES) -> Grammar:
+    """Parse an SRGS grammar (XML, ABNF or an inline element); the same content gives the same object.
+
+    Grammar text over ``max_bytes`` is refused before the cache is asked, so a grammar cached for
+    a platform with a larger limit is not served to one with a smaller limit."""
     if not isinstance(source, (bytes, str)) and getattr(source, "el", None) is not None:
         source = source.el  # a document-model Node: its lxml element
     if isinstance(source, (bytes, str)):
+        if len(source) > max_bytes:
+            raise GrammarError(uri, None, f"grammar is {len(source)} bytes, over the limit of {max_bytes}")
         content: Any = source
     else:
         from lxml import etree
@@ -318,7 +325,7 @@ def parse_grammar(source: Any, *, uri: str, media_type: str | None = None, mode:
         _CACHE.move_to_end(key)
         return g
     try:
-        g = _build(source, uri, media_type, mode, xml_lang, fragment, weight)
+        g = _build(source, uri, media_type, mode, xml_lang, fragment, weight, max_bytes)
     except RecursionError:
         raise GrammarError(uri, None, "grammar is nested too deeply") from None
     _CACHE[key] = g

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from vxml_browser.core.model import DocumentError, parse_xml
+from vxml_browser.core.model.document import MAX_DOCUMENT_BYTES
 
 from .nodes import (
     SPECIAL_RULES,
@@ -243,11 +244,11 @@ def ref_of(uri: str, base: str, doc_uri: str, line: int) -> RuleRef:
     return RuleRef(name=frag or None, uri=resolve(target, base), line=line)
 
 
-def parse_xml_grammar(source: bytes | str | Any, uri: str) -> GrammarDoc:
-    """Parse an SRGS XML grammar (bytes, str or an lxml element)."""
+def parse_xml_grammar(source: bytes | str | Any, uri: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> GrammarDoc:
+    """Parse an SRGS XML grammar (bytes or str of at most ``max_bytes``, or an lxml element)."""
     if isinstance(source, (bytes, str)):
         try:
-            el = parse_xml(source, uri)
+            el = parse_xml(source, uri, max_bytes)
         except DocumentError as exc:
             raise GrammarError(exc.uri, exc.line, exc.message) from None
     else:

@@ -15,6 +15,7 @@ from lxml import etree
 from .node import SRGS_NS, SSML_NS, VXML_NS, XML_NS, DocumentError, Node
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""The default size limit of a document or grammar; a platform passes its own (``max_bytes``)."""
 _LINE_COLUMN = re.compile(r", line \d+, column \d+$")
 
 _PARSER = etree.XMLParser(
@@ -133,9 +134,10 @@ def build_node(el: etree._Element, uri: str, parent: Node | None = None) -> Node
     return node
 
 
-def parse_document(content: bytes | str, uri: str, *, validate: bool = True) -> Document:
-    """Parse and validate a VoiceXML document (VoiceXML 2.0 Appendix O)."""
-    el = parse_xml(content, uri)
+def parse_document(content: bytes | str, uri: str, *, validate: bool = True,
+                   max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
+    """Parse and validate a VoiceXML document (VoiceXML 2.0 Appendix O) of at most ``max_bytes``."""
+    el = parse_xml(content, uri, max_bytes)
     ns, local = _local(el.tag)
     if local != "vxml" or ns not in (None, VXML_NS):
         found = f"<{local}>" if ns is None else f"<{local}> in namespace {ns}"
