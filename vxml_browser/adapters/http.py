@@ -257,7 +257,8 @@ class HttpFetcher:
     fetcher (they may share one ``HttpCache``): one call's cookies never reach another's.
 
     ``cache`` defaults to a new ``HttpCache``; its clock also times the exchanges. ``timeout_s``
-    is used for a fetch whose ``attrs.timeout_s`` is not positive. ``allowed_origins``
+    is used for a fetch whose ``attrs.timeout_s`` is not positive; ``max_timeout_s``, when given,
+    bounds every fetch whatever its fetchtimeout (a platform limit). ``allowed_origins``
     (``scheme://host[:port]``, or ``file://`` for local files), when given, refuses every other
     origin, redirect hops included, with status 0 and a reason naming the origin.
     """
@@ -268,6 +269,7 @@ class HttpFetcher:
         *,
         cache: HttpCache | None = None,
         timeout_s: float = 30.0,
+        max_timeout_s: float | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         allowed_origins: Iterable[str] | None = None,
@@ -277,6 +279,7 @@ class HttpFetcher:
         self._owns_session = session is None
         self.cache = cache if cache is not None else HttpCache()
         self.timeout_s = timeout_s
+        self.max_timeout_s = max_timeout_s
         self.max_body_bytes = max_body_bytes
         self.max_redirects = max_redirects
         self.allowed_origins = (
@@ -308,6 +311,8 @@ class HttpFetcher:
     async def fetch(self, request: Fetch) -> Fetched | FetchFailed:
         """Fetch ``request`` within its fetchtimeout (VoiceXML 2.0 §6.1.1); never raises."""
         timeout_s = request.attrs.timeout_s if request.attrs.timeout_s > 0 else self.timeout_s
+        if self.max_timeout_s is not None:
+            timeout_s = min(timeout_s, self.max_timeout_s)
         try:
             async with asyncio.timeout(timeout_s):
                 return await self._fetch(request)

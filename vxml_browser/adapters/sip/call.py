@@ -190,6 +190,7 @@ class SipCall:
         self.fax_done = False
         self.base: str | None = None  # the current document's URI (relative fax documents)
         self.media_timeout_s = MEDIA_TIMEOUT_S  # a bridge's far leg without RTP (0: not watched)
+        self.max_recording_bytes = 0  # a <record>'s captured PCM bytes at most (0: maxtime only)
         self.acd = acd  # a queue_transfer.AcdLink when [acd] is configured
 
     # -- events from the engine (on the loop) ------------------------------------------------------
@@ -462,6 +463,10 @@ class SipCall:
         return NoInput()
 
     async def record(self, action: Record) -> Input:
+        """A ``<record>`` (VoiceXML 2.0 §2.3.6). ``max_recording_bytes`` is the platform's own
+        maxtime, in bytes of the captured audio (16-bit PCM at the bridge rate): reaching it ends
+        the recording as maxtime does, keeping what was captured (up to the cap), with the
+        ``maxtime`` shadow variable true; §2.3.6 leaves the default maxtime to the platform."""
         await self.queue_prompts(action.prompts)
         await self.answer()
         await self.drain()
@@ -511,7 +516,8 @@ class SipCall:
                     silent_for = 0.0
                 else:
                     silent_for += frame / rate
-            if action.maxtime_s and elapsed >= action.maxtime_s:
+            over = self.max_recording_bytes and offset - 44 >= self.max_recording_bytes
+            if over or (action.maxtime_s and elapsed >= action.maxtime_s):
                 maxtime = True
                 break
             if heard and action.finalsilence_s and silent_for >= action.finalsilence_s:
@@ -529,6 +535,8 @@ class SipCall:
             except OSError:
                 pass
         pcm = np.frombuffer(data[44:len(data) - (len(data) - 44) % 2], dtype="<i2")
+        if self.max_recording_bytes:
+            pcm = pcm[: self.max_recording_bytes // 2]
         if self.hung_up and not heard:
             return Hangup()
         if noinput:

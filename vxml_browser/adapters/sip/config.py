@@ -30,6 +30,11 @@
     token = "..."                    # a [[tokens]] entry of role "platform" in the ACD's TOML
     music = ""                       # hold music (a URL) between announcements, unless the
                                      # <transfer> has transferaudio
+
+    [limits]                         # each call's limits (adapters/limits.py has every key)
+    max_document_bytes = 4194304     # e.g.: a larger document is error.badfetch
+    max_recording_bytes = 16777216   # <record> audio as captured; more ends it as maxtime does
+    allowed_origins = []             # fetches may reach the call's app origin and these ("*": any)
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from ..limits import BrowserLimits, limits_from_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +73,7 @@ class SipConfig:
     acd_url: str = ""  # the file's [acd] table: url, token, music
     acd_token: str = ""
     acd_music: str = ""
+    limits: BrowserLimits = field(default_factory=BrowserLimits)  # the file's [limits] table
 
     def app_for(self, user: str) -> str:
         """The app URL for a called user (DID), or the default app."""
@@ -92,6 +100,8 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
         if unknown_acd:
             raise ValueError(f"{path}: unknown [acd] settings {sorted(unknown_acd)}")
         section.update({f"acd_{k}": v for k, v in acd.items()})
+        if "limits" in data:
+            section["limits"] = limits_from_table(data["limits"], path)
         if "listen" in section:
             section["host"], section["port"] = parse_hostport(section.pop("listen"))
         if "codecs" in section:

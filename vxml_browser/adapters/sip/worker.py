@@ -25,7 +25,6 @@ from ...core.inputs import Fetched, Start
 from ...core.interpreter import DocumentCache
 from ...core.session import Session
 from ..cache import HttpCache
-from ..http import HttpFetcher
 from ..media import MediaCache
 from .call import CallRecord, SipCall, connection_vars
 from .config import SipConfig
@@ -86,13 +85,20 @@ class Worker:
             if kind == "confirmed" and self.report_dialogs:
                 print(json.dumps({"event": "dialog", "key": key, **arg}), flush=True)
 
+    def app_of(self, details: dict[str, Any]) -> str:
+        """The app a call runs: the one its called user (DID) maps to, or the default."""
+        to_user = _user(details.get("request_uri", "")) or _user(details.get("local_uri", ""))
+        return self.config.app_for(to_user)
+
     def new_call(self, key: int, details: dict[str, Any]) -> None:
         assert self.engine is not None
-        fetcher = HttpFetcher(cache=self.http_cache)
+        limits = self.config.limits
+        fetcher = limits.fetcher(self.app_of(details), cache=self.http_cache)
         call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher,
                        recognizer_for=self.recognizer_for, fax_store=self.fax_store(),
                        fax_ident=self.config.fax_ident, acd=self.acd)
         call.media_timeout_s = self.config.media_timeout
+        call.max_recording_bytes = limits.max_recording_bytes
         self.calls[key] = call
         task = asyncio.get_running_loop().create_task(self.run_call(call))
         self.tasks.add(task)
@@ -100,11 +106,10 @@ class Worker:
 
     async def run_call(self, call: SipCall) -> None:
         details = call.details
-        to_user = _user(details.get("request_uri", "")) or _user(details.get("local_uri", ""))
-        app = self.config.app_for(to_user)
+        app = self.app_of(details)
         record = CallRecord(details.get("call_id", ""), details.get("remote_uri", ""),
                             details.get("local_uri", ""), app, time.time(), worker=self.index)
-        session = Session(documents=self.documents)
+        session = Session(documents=self.documents, **self.config.limits.session_options())
         try:
             if not app:
                 record.cause = "no-app"
