@@ -2,11 +2,14 @@
 
 Staff edit an app's prompt texts and audio, menu entries and their targets, opening hours,
 holidays and the night/holiday messages; the next page a caller fetches uses them (the content
-cache is dropped on save). Behind a login: the password is checked against a PBKDF2 hash from
-the config (``[admin] password_hash``) or VXML_ADMIN_PASSWORD_HASH; a session is a random id in
-an HttpOnly, SameSite=Strict cookie, kept server-side for ``SESSION_TTL_S``; every form carries
-the session's CSRF token (the login form a token of its own, double-submitted in a cookie).
-Without a configured hash the admin is off (403).
+cache is dropped on save). Behind a login with roles (``settings.ROLES``): ``[[admin.users]]``
+name + PBKDF2 hash + role, and ``[admin] password_hash`` (or VXML_ADMIN_PASSWORD_HASH) as user
+"admin" with role admin. Each handler names the least role it needs (``_require``): viewers
+read pages, call records (``GET /calls/ID``), recordings and faxes; editors also save content
+and reload the config; admins also list users and end their sessions. A session is a random id
+in an HttpOnly, SameSite=Strict cookie, kept server-side for ``SESSION_TTL_S``; every form
+carries the session's CSRF token (the login form a token of its own, double-submitted in a
+cookie). Without any user the admin is off (403).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from .apps import LoadedApp
 from .calls import write_durably
 from .content import DAYS
 from .security import verify_password
+from .settings import AdminUser
 
 log = logging.getLogger("app_server.admin")
 
@@ -36,31 +40,53 @@ SESSION_TTL_S = 8 * 3600
 AUDIO_TYPES = {"audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/basic": ".au",
                "audio/mpeg": ".mp3", "audio/ogg": ".ogg"}
 MAX_AUDIO = 16 * 1024 * 1024
+# a password check against a hash nobody has: a wrong user name costs what a wrong password does
+_NO_USER = "pbkdf2_sha256$240000$00$00"
+OFF = "the admin is off: set [admin] password_hash, VXML_ADMIN_PASSWORD_HASH or [[admin.users]]"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSession:
+    user: str
+    role: str
+    csrf: str
+    expiry: float
 
 
 @dataclass
 class AdminState:
-    """The password hash (reloadable with the config) and the live sessions."""
+    """The users (reloadable with the config) and the live sessions."""
 
-    password_hash: str
-    sessions: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (csrf, expiry)
+    users: dict[str, AdminUser]
+    sessions: dict[str, AdminSession] = field(default_factory=dict)
 
-    def new_session(self) -> tuple[str, str]:
-        sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        self.sessions[sid] = (csrf, time.monotonic() + SESSION_TTL_S)
-        return sid, csrf
+    def new_session(self, user: AdminUser) -> str:
+        sid = secrets.token_urlsafe(32)
+        self.sessions[sid] = AdminSession(user.name, user.role, secrets.token_urlsafe(32),
+                                          time.monotonic() + SESSION_TTL_S)
+        return sid
 
-    def csrf_of(self, sid: str | None) -> str | None:
-        if not sid or sid not in self.sessions:
+    def session(self, sid: str | None) -> AdminSession | None:
+        """The live session ``sid``; expired ones, and those of users removed or given another
+        role by a config reload, are dropped."""
+        found = self.sessions.get(sid or "")
+        if found is None:
             return None
-        csrf, expiry = self.sessions[sid]
-        if time.monotonic() > expiry:
+        user = self.users.get(found.user)
+        if time.monotonic() > found.expiry or user is None or user.role != found.role:
+            del self.sessions[sid or ""]
+            return None
+        return found
+
+    def end_sessions(self, user: str) -> int:
+        ended = [sid for sid, s in self.sessions.items() if s.user == user]
+        for sid in ended:
             del self.sessions[sid]
-            return None
-        return csrf
+        return len(ended)
 
 
 ADMIN = web.AppKey("admin", AdminState)
+SESSION = web.RequestKey("admin_session", AdminSession)
 ENV = web.AppKey("admin_env", Environment)
 
 
@@ -71,7 +97,9 @@ def _env() -> Environment:
 
 
 def _render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
-    body = request.app[ENV].get_template(name).render(**values)
+    session = request.get(SESSION)
+    body = request.app[ENV].get_template(name).render(
+        role=session.role if session else "", user=session.user if session else "", **values)
     return web.Response(text=body, status=status, content_type="text/html",
                         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
 
@@ -82,21 +110,24 @@ def _apps(request: web.Request) -> dict[str, LoadedApp]:
     return request.app[APPS]
 
 
-def _session(request: web.Request) -> tuple[str, str] | None:
-    state = request.app[ADMIN]
-    sid = request.cookies.get(SESSION_COOKIE)
-    csrf = state.csrf_of(sid)
-    return (sid, csrf) if sid and csrf else None
+def admin_session(request: web.Request) -> AdminSession | None:
+    """The request's signed-in admin session, if any."""
+    return request.app[ADMIN].session(request.cookies.get(SESSION_COOKIE))
 
 
-def _require(request: web.Request) -> str:
-    """The session's CSRF token, or a redirect to the login page."""
-    if not request.app[ADMIN].password_hash:
-        raise web.HTTPForbidden(text="the admin is off: set [admin] password_hash or VXML_ADMIN_PASSWORD_HASH")
-    session = _session(request)
+def _require(request: web.Request, role: str = "viewer") -> str:
+    """The session's CSRF token: a redirect to the login page without a session, 403 when the
+    session's role is below ``role``."""
+    if not request.app[ADMIN].users:
+        raise web.HTTPForbidden(text=OFF)
+    session = admin_session(request)
     if session is None:
         raise web.HTTPSeeOther("/admin/login")
-    return session[1]
+    if not AdminUser(session.user, "", session.role).may(role):
+        log.warning("admin %s (%s) refused %s %s", session.user, session.role, request.method, request.path)
+        raise web.HTTPForbidden(text=f"this needs the {role} role; you are {session.role}")
+    request[SESSION] = session
+    return session.csrf
 
 
 async def _check_csrf(request: web.Request, csrf: str) -> Any:
@@ -107,35 +138,39 @@ async def _check_csrf(request: web.Request, csrf: str) -> Any:
     return form
 
 
-async def login_page(request: web.Request) -> web.Response:
-    if not request.app[ADMIN].password_hash:
-        raise web.HTTPForbidden(text="the admin is off: set [admin] password_hash or VXML_ADMIN_PASSWORD_HASH")
+def _login_form(request: web.Request, status: int = 200, error: str = "") -> web.Response:
     token = secrets.token_urlsafe(24)
-    resp = _render(request, "login.html.j2", csrf_token=token, error="")
+    resp = _render(request, "login.html.j2", status=status, csrf_token=token, error=error)
     resp.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", path="/admin")
     return resp
 
 
+async def login_page(request: web.Request) -> web.Response:
+    if not request.app[ADMIN].users:
+        raise web.HTTPForbidden(text=OFF)
+    return _login_form(request)
+
+
 async def login(request: web.Request) -> web.Response:
     state = request.app[ADMIN]
-    if not state.password_hash:
-        raise web.HTTPForbidden(text="the admin is off")
+    if not state.users:
+        raise web.HTTPForbidden(text=OFF)
     form = await request.post()
     token, cookie = form.get("csrf_token"), request.cookies.get(LOGIN_COOKIE, "")
     if not isinstance(token, str) or not cookie or not hmac.compare_digest(token, cookie):
         raise web.HTTPForbidden(text="the login form's CSRF token is missing or wrong: reload the page")
-    password = form.get("password")
-    if not isinstance(password, str) or not verify_password(password, state.password_hash):
-        log.warning("admin login failed from %s", request.remote)
-        new = secrets.token_urlsafe(24)
-        resp = _render(request, "login.html.j2", status=401, csrf_token=new, error="Wrong password.")
-        resp.set_cookie(LOGIN_COOKIE, new, httponly=True, samesite="Strict", path="/admin")
-        return resp
-    sid, _ = state.new_session()
+    name, password = str(form.get("user") or "admin"), form.get("password")
+    user = state.users.get(name)
+    ok = verify_password(password if isinstance(password, str) else "", user.password_hash if user else _NO_USER)
+    if user is None or not ok:
+        log.warning("admin login of %r failed from %s", name[:64], request.remote)
+        return _login_form(request, 401, "Wrong password.")
+    sid = state.new_session(user)
     resp = web.HTTPSeeOther("/admin/")
-    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Strict", path="/admin", max_age=SESSION_TTL_S)
+    # path "/": the session also reads call records (GET /calls/ID); SameSite=Strict keeps it first-party
+    resp.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="Strict", path="/", max_age=SESSION_TTL_S)
     resp.del_cookie(LOGIN_COOKIE, path="/admin")
-    log.info("admin signed in from %s", request.remote)
+    log.info("admin %s (%s) signed in from %s", user.name, user.role, request.remote)
     raise resp
 
 
@@ -144,13 +179,60 @@ async def logout(request: web.Request) -> web.Response:
     await _check_csrf(request, csrf)
     request.app[ADMIN].sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
     resp = web.HTTPSeeOther("/admin/login")
-    resp.del_cookie(SESSION_COOKIE, path="/admin")
+    resp.del_cookie(SESSION_COOKIE, path="/")
     raise resp
 
 
 async def home(request: web.Request) -> web.Response:
     csrf = _require(request)
     return _render(request, "home.html.j2", apps=_apps(request), csrf_token=csrf)
+
+
+async def reload(request: web.Request) -> web.Response:
+    """Re-read the config file now and drop every app's content cache (editor)."""
+    from .server import SETTINGS, reload_config
+
+    csrf = _require(request, "editor")
+    await _check_csrf(request, csrf)
+    ok = request.app[SETTINGS].config_path is None or reload_config(request.app)
+    for app in _apps(request).values():
+        app.content.invalidate()
+    log.info("admin %s reloaded the config", request[SESSION].user)
+    raise web.HTTPSeeOther("/admin/?" + _q(**({"reloaded": "1"} if ok else {"error": "config not reloaded"})))
+
+
+async def users_page(request: web.Request) -> web.Response:
+    """The users from the config, their roles and live sessions (admin)."""
+    csrf = _require(request, "admin")
+    state = request.app[ADMIN]
+    live = {name: sum(1 for s in state.sessions.values() if s.user == name) for name in state.users}
+    return _render(request, "users.html.j2", users=sorted(state.users.values(), key=lambda u: u.name),
+                   live=live, csrf_token=csrf)
+
+
+async def end_user_sessions(request: web.Request) -> web.Response:
+    """Sign a user out everywhere (admin)."""
+    csrf = _require(request, "admin")
+    await _check_csrf(request, csrf)
+    name = request.match_info["user"]
+    ended = request.app[ADMIN].end_sessions(name)
+    log.info("admin %s ended %d sessions of %s", request[SESSION].user, ended, name[:64])
+    raise web.HTTPSeeOther("/admin/users")
+
+
+async def recording(request: web.Request) -> web.FileResponse:
+    """A stored recording of a call, by the CDR's recording index (viewer)."""
+    from . import calls as cdr
+    from .server import CALL_LOG, DB
+
+    _require(request)
+    await request.app[CALL_LOG].flush()
+    record = await request.app[DB].run(cdr.call_record, request.match_info["call_id"])
+    index = int(request.match_info["index"])
+    if record is None or index >= len(record["recordings"]):
+        raise web.HTTPNotFound()
+    rec = record["recordings"][index]
+    return web.FileResponse(rec["path"], headers={"Content-Type": rec["media_type"], "Cache-Control": "no-store"})
 
 
 def _targets(app: LoadedApp) -> list[str]:
@@ -169,7 +251,7 @@ async def app_page(request: web.Request) -> web.Response:
 
 
 async def save(request: web.Request) -> web.Response:
-    csrf = _require(request)
+    csrf = _require(request, "editor")
     app = _apps(request).get(request.match_info["app"])
     if app is None:
         raise web.HTTPNotFound()
@@ -178,10 +260,10 @@ async def save(request: web.Request) -> web.Response:
     try:
         edits = _edits(request, app, section, form)
         for key, value in edits:
-            app.content.save(key, value, user="admin")
+            app.content.save(key, value, user=request[SESSION].user)
     except ValueError as exc:
         raise web.HTTPSeeOther(f"/admin/apps/{app.name}?{_q(error=str(exc))}") from None
-    log.info("admin saved %s of app %s", ", ".join(k for k, _ in edits), app.name)
+    log.info("admin %s saved %s of app %s", request[SESSION].user, ", ".join(k for k, _ in edits), app.name)
     raise web.HTTPSeeOther(f"/admin/apps/{app.name}?{_q(saved=section)}")
 
 
@@ -248,7 +330,7 @@ def _store_audio(request: web.Request, app: LoadedApp, key: str, upload: Any) ->
 def setup_admin(root: web.Application) -> None:
     from .server import SETTINGS
 
-    root[ADMIN] = AdminState(root[SETTINGS].admin_password_hash)
+    root[ADMIN] = AdminState(root[SETTINGS].users())
     root[ENV] = _env()
     root.router.add_get("/admin/login", login_page)
     root.router.add_post("/admin/login", login)
@@ -256,3 +338,7 @@ def setup_admin(root: web.Application) -> None:
     root.router.add_get("/admin/", home)
     root.router.add_get("/admin/apps/{app}", app_page)
     root.router.add_post("/admin/apps/{app}/{section}", save)
+    root.router.add_post("/admin/reload", reload)
+    root.router.add_get("/admin/users", users_page)
+    root.router.add_post("/admin/users/{user}/end-sessions", end_user_sessions)
+    root.router.add_get(r"/admin/calls/{call_id}/recordings/{index:\d+}", recording)

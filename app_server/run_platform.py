@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import secrets
 import sys
 import uuid
 from typing import Any
@@ -51,6 +53,9 @@ async def main_async(args: argparse.Namespace) -> int:
         settings = settings.with_(admin_password_hash=hash_password("admin", 10_000))
         print(f"admin: http://127.0.0.1:{settings.port}/admin/ "
               "(user admin, password admin: set [admin] password_hash)")
+    if not settings.call_records_token:  # one per run, for both sides (exported for child processes)
+        settings = settings.with_(call_records_token=secrets.token_urlsafe(32))
+        os.environ["VXML_CALL_RECORDS_TOKEN"] = settings.call_records_token
     app = create_app(settings)
     static = app[STATIC_APPS]
     if args.app not in app[APPS] and args.app not in static:
@@ -72,7 +77,8 @@ async def main_async(args: argparse.Namespace) -> int:
             await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600)
         if args.app in static:
             return 0
-        async with aiohttp.ClientSession() as client:  # the platform's end, as a SIP side sends it
+        bearer = {"Authorization": f"Bearer {settings.call_records_token}"}
+        async with aiohttp.ClientSession(headers=bearer) as client:  # the platform's end, as a SIP side sends it
             await client.post(f"http://{settings.host}:{settings.port}/calls/{call_id}/end",
                               data={"reason": "hangup"})
             async with client.get(f"http://{settings.host}:{settings.port}/calls/{call_id}") as resp:

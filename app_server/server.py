@@ -11,7 +11,11 @@ Routes (``call`` is the call id, see ``calls.py``):
   plain ``*.vxml`` files without ``app.py`` (sample_apps/demo) is served as it is at /apps/NAME/;
   ``/media/NAME/...``: prompt audio uploaded through the admin.
 - ``POST /calls/ID/end``: the end of a call (the app's hang-up catch, the platform);
-  ``GET /calls/ID``: the call record as JSON.
+  ``GET /calls/ID``: the call record as JSON. With ``call_records_token`` set both need
+  ``Authorization: Bearer TOKEN`` (the SIP platform sends it); the root document's end URL
+  carries an HMAC of the call id instead (``?sig=``, good for that call's end only); GET also
+  takes a signed-in admin session (any role). Without a token both answer loopback clients
+  only (``make run``'s run_platform sets a fresh token per run).
 - ``/admin/...``: content maintenance behind a login (``admin.py``).
 
 A handler that raises (a failing back end, or a bug) never reaches the caller as a trace: the
@@ -23,6 +27,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import hashlib
+import hmac
+import ipaddress
 import logging
 import mimetypes
 import time
@@ -202,7 +209,8 @@ async def page_handler(request: web.Request) -> web.Response:
     ctx = CallContext(app, request, call_id, page, fields, recordings, db, root[SERVICES], content, settings)
     caller = fields.get("caller", "")
     if page == "root":
-        end_url = f"/calls/{call_id}/end"
+        token = settings.call_records_token
+        end_url = f"/calls/{call_id}/end" + (f"?sig={end_signature(token, call_id)}" if token else "")
         return vxml_response(ctx.render("root.vxml.j2", end_url=end_url))
     events: list[tuple[str, str, dict[str, Any]]] = []
     if fields:
@@ -263,10 +271,44 @@ async def data_handler(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="application/xml", headers=NO_STORE)
 
 
+def end_signature(token: str, call_id: str) -> str:
+    """What the root document's end URL carries: an HMAC of the call id under the token."""
+    return hmac.new(token.encode(), b"end:" + call_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _loopback(remote: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(remote or "").is_loopback
+    except ValueError:
+        return False
+
+
+def check_records_access(request: web.Request, call_id: str, reading: bool) -> None:
+    """Who may end a call or read its record (see the module docstring); 401 otherwise."""
+    from .admin import admin_session
+
+    token = request.app[SETTINGS].call_records_token
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return
+        sig = request.query.get("sig", "")
+        if not reading and hmac.compare_digest(sig.encode(), end_signature(token, call_id).encode()):
+            return
+    elif _loopback(request.remote):
+        return
+    if reading and admin_session(request) is not None:
+        return
+    log.warning("call records: %s %s refused for %s", request.method, request.path, request.remote)
+    raise web.HTTPUnauthorized(text="call records need the bearer token (call_records_token)",
+                               headers={"WWW-Authenticate": 'Bearer realm="call records"'})
+
+
 async def end_handler(request: web.Request) -> web.Response:
     call_id = request.match_info["call_id"]
     if not cdr.valid_call_id(call_id):
         raise web.HTTPBadRequest(text="bad call id")
+    check_records_access(request, call_id, reading=False)
     post = await request.post() if request.method == "POST" else {}
     fields = {**request.query, **{k: v for k, v in post.items() if isinstance(v, str)}}
     reason = fields.get("end_reason") or fields.get("reason") or "unknown"
@@ -280,6 +322,7 @@ END_DOC = ('<?xml version="1.0" encoding="UTF-8"?>\n<vxml version="2.1" xmlns="h
 
 
 async def record_handler(request: web.Request) -> web.Response:
+    check_records_access(request, request.match_info["call_id"], reading=True)
     await request.app[CALL_LOG].flush()
     record = await request.app[DB].run(cdr.call_record, request.match_info["call_id"])
     if record is None:
@@ -321,7 +364,7 @@ def prepare_database(db: Database, apps: dict[str, LoadedApp]) -> None:
 
 
 def reload_config(app: web.Application) -> bool:
-    """Re-read the config file: HTTP back ends and the admin password hash change in place
+    """Re-read the config file: HTTP back ends and the admin users change in place
     (templates and content reload by themselves; new app folders need a restart)."""
     settings = app[SETTINGS]
     assert settings.config_path is not None
@@ -337,7 +380,7 @@ def reload_config(app: web.Application) -> bool:
     services.update({name: HttpService(name, s, session) for name, s in fresh.services.items()})
     from .admin import ADMIN
 
-    app[ADMIN].password_hash = fresh.admin_password_hash
+    app[ADMIN].users = fresh.users()
     log.info("config %s reloaded", settings.config_path)
     return True
 

@@ -5,14 +5,23 @@
 host = "127.0.0.1"          # bind address (loopback unless told otherwise)
 port = 8091
 data_dir = "var/app_server"  # recordings, uploaded prompt audio, the default SQLite file
-database_url = ""            # "" = sqlite:///<data_dir>/app_server.db; postgresql+psycopg://... works
+database_url = ""            # "" = sqlite:///<data_dir>/app_server.db; postgresql+psycopg://... works;
+                             # env VXML_DATABASE_URL wins (keeps a DB password out of the file)
 app_dirs = []                # extra folders: an app folder, or a folder of app folders
 sample_apps = true           # also load the apps in sample_apps/
 public_url = ""              # how the voice browser reaches us; "" = http://host:port
+call_records_token = ""      # bearer token for /calls/ID and /calls/ID/end; env VXML_CALL_RECORDS_TOKEN;
+                             # "" = those routes answer loopback clients only
 
 [admin]
-password_hash = ""           # from `vxml-app-server --hash-password`; env VXML_ADMIN_PASSWORD_HASH
+password_hash = ""           # user "admin", role admin; from `vxml-app-server --hash-password`;
+                             # env VXML_ADMIN_PASSWORD_HASH
 secret = ""                  # signs nothing yet; sessions live server-side
+
+[[admin.users]]              # more staff, each with a role (see ROLES)
+name = "ops"
+password_hash = "pbkdf2_sha256$..."
+role = "editor"
 
 [services.NAME]              # HTTP back ends the apps use (see connectors.HttpService)
 url = "http://..."
@@ -34,6 +43,24 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_APPS = ROOT / "sample_apps"
 
+ROLES = ("viewer", "editor", "admin")
+"""Admin roles, each with the rights of the ones before it: a viewer reads the admin pages, call
+records, recordings and faxes; an editor also edits prompts, menus, hours, holidays and messages
+and reloads the config; an admin also manages the users' sessions."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminUser:
+    """One admin login: a name, a PBKDF2 hash (``security.hash_password``) and a role."""
+
+    name: str
+    password_hash: str
+    role: str = "viewer"
+
+    def may(self, role: str) -> bool:
+        """Whether this user has ``role``'s rights."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceSettings:
@@ -54,6 +81,8 @@ class Settings:
     sample_apps: bool = True
     public_url: str = ""
     admin_password_hash: str = ""
+    admin_users: tuple[AdminUser, ...] = ()
+    call_records_token: str = ""
     services: dict[str, ServiceSettings] = field(default_factory=dict)
     config_path: Path | None = None
     # The wall clock as an injected callable (opening hours, holidays); tests pin it.
@@ -62,6 +91,13 @@ class Settings:
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'app_server.db').resolve()}"
+
+    def users(self) -> dict[str, AdminUser]:
+        """Every admin login by name; ``[admin] password_hash`` is user "admin" with role admin."""
+        users = {u.name: u for u in self.admin_users}
+        if self.admin_password_hash and "admin" not in users:
+            users["admin"] = AdminUser("admin", self.admin_password_hash, "admin")
+        return users
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -94,12 +130,28 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         host=server.get("host", "127.0.0.1"),
         port=int(server.get("port", 8091)),
         data_dir=resolve(server.get("data_dir", "var/app_server")),
-        database_url=server.get("database_url", ""),
+        database_url=os.environ.get("VXML_DATABASE_URL") or server.get("database_url", ""),
         app_dirs=tuple(resolve(p) for p in server.get("app_dirs", [])),
         sample_apps=bool(server.get("sample_apps", True)),
         public_url=server.get("public_url", ""),
         admin_password_hash=os.environ.get("VXML_ADMIN_PASSWORD_HASH", admin.get("password_hash", "")),
+        admin_users=tuple(admin_user(entry, path) for entry in admin.get("users", [])),
+        call_records_token=os.environ.get("VXML_CALL_RECORDS_TOKEN") or server.get("call_records_token", ""),
         services=services,
         config_path=path if path is None else Path(path),
     )
     return replace(settings, **overrides) if overrides else settings
+
+
+def admin_user(entry: dict[str, Any], path: Path | None) -> AdminUser:
+    """One ``[[admin.users]]`` table; a plain-text ``password`` is refused (hashes only)."""
+    if "password" in entry:
+        raise ValueError(f"{path}: [[admin.users]] {entry.get('name')!r} has a plain-text password: "
+                         "store password_hash (vxml-app-server --hash-password) instead")
+    unknown = set(entry) - {"name", "password_hash", "role"}
+    if unknown:
+        raise ValueError(f"{path}: unknown [[admin.users]] settings {sorted(unknown)}")
+    role = entry.get("role", "viewer")
+    if role not in ROLES:
+        raise ValueError(f"{path}: [[admin.users]] {entry.get('name')!r}: role {role!r} is not one of {ROLES}")
+    return AdminUser(str(entry["name"]), str(entry.get("password_hash", "")), role)

@@ -213,7 +213,8 @@ def admin_posts(server: TestServer) -> list[str]:
         path = info.get("path") or info.get("formatter") or ""
         if route.method in ("POST", "PUT", "PATCH", "DELETE") and path.startswith("/admin"):
             for section in ("hours", "holidays", "messages", "menu:main", "prompts:welcome"):
-                paths.append(path.replace("{app}", "fund_hotline").replace("{section}", section))
+                paths.append(re.sub(r"\{\w+\}", "admin", path.replace("{app}", "fund_hotline")
+                                    .replace("{section}", section)))
     return sorted(set(paths))
 
 
