@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .adapters.limits import add_limit_arguments, limits_from_args
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vxml-browser", description="A VoiceXML 2.1 voice browser")
@@ -14,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     console.add_argument("--input", help="caller lines (dtmf/say/silence/hangup); default stdin")
     console.add_argument("--json", action="store_true", help="JSON Lines events on stdout")
     console.add_argument("--trace", action="store_true", help="FIA steps with uri:line on stderr")
+    add_limit_arguments(console)
     sip = sub.add_parser("sip", help="answer SIP calls and run a VoiceXML application for each")
     sip.add_argument("--listen", help="HOST:PORT callers use (default 127.0.0.1:5070)")
     sip.add_argument("--app", help="URL of the first document (default app)")
@@ -35,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
                 lines = f.read().splitlines()
         else:
             lines = (line for line in sys.stdin)
-        final = run_console(args.source, lines, as_json=args.json, trace=args.trace)
+        final = run_console(args.source, lines, as_json=args.json, trace=args.trace,
+                            limits=limits_from_args(args))
         return 0 if final.get("reason") != "timeout" else 1
     return 2
 

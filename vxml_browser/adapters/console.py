@@ -1,4 +1,5 @@
-"""The console caller: ``vxml-browser console SOURCE [--input FILE] [--json] [--trace]``.
+"""The console caller: ``vxml-browser console SOURCE [--input FILE] [--json] [--trace]
+[--limits FILE] [--allow-origin ORIGIN]``.
 
 A contract other tools rely on (README, "The console caller"): SOURCE is an http(s) URL, a
 file URL or a path; caller lines come from FILE or stdin; with ``--json`` stdout carries JSON
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .caller import ScriptedCaller
-from .http import HttpFetcher
+from .limits import BrowserLimits
 from .runner import run_session
 
 
@@ -61,17 +62,20 @@ def _readable(event: dict[str, Any]) -> str:
 
 
 def run_console(source: str, lines: Iterable[str], *, as_json: bool = False, trace: bool = False,
-                out: TextIO | None = None) -> dict[str, Any]:
-    """Run one console call; returns the exit event."""
+                out: TextIO | None = None, limits: BrowserLimits | None = None) -> dict[str, Any]:
+    """Run one console call under ``limits`` (default: ``BrowserLimits()``, so fetches stay
+    on SOURCE's origin); returns the exit event."""
     out = out or sys.stdout
+    limits = limits or BrowserLimits()
+    uri = source_uri(source)
     caller = PrintingCaller(lines, out, as_json)
 
     def tracer(where: str, what: str) -> None:
         sys.stderr.write(f"{where} {what}\n")
 
     async def main() -> dict[str, Any]:
-        async with HttpFetcher() as fetcher:
-            return await run_session(source_uri(source), caller, fetcher=fetcher,
-                                     trace=tracer if trace else None, timeout_s=3600)
+        async with limits.fetcher(uri) as fetcher:
+            return await run_session(uri, caller, fetcher=fetcher, trace=tracer if trace else None,
+                                     timeout_s=3600, session_options=limits.session_options())
 
     return asyncio.run(main())

@@ -225,10 +225,13 @@ async def run_session(
     documents: DocumentCache | None = None,
     trace: Any = None,
     speech: Callable[[Collect, str], Input] | None = None,
+    session_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Run one call to the end; returns the final exit event (also given to the caller)."""
-    session = Session(documents=documents, trace=trace, max_steps=max_steps,
-                      clock=time.time, seed=random.getrandbits(64))
+    """Run one call to the end; returns the final exit event (also given to the caller).
+    ``session_options`` are more ``Session`` limits (``BrowserLimits.session_options()``)."""
+    options = {"max_steps": max_steps, **(session_options or {})}
+    session = Session(documents=documents, trace=trace, clock=time.time,
+                      seed=random.getrandbits(64), **options)
     platform = ConsolePlatform(caller, speech=speech)
     variables = session_vars or {
         "connection": {
