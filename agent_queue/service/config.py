@@ -4,21 +4,21 @@
 [server]
 host = "127.0.0.1"      # the service binds here
 port = 8095
-secret = "..."          # signs session cookies; generated and kept in the store if absent
+secret = "..."          # signs session cookies; env AQ_SECRET; generated and kept in the store if absent
 
 [store]
-url = "sqlite:///agent_queue.db"   # or postgresql+psycopg://user:pw@host/db
+url = "sqlite:///agent_queue.db"   # or postgresql+psycopg://user:pw@host/db; env AQ_STORE_URL wins
 
 [reports]
 utc_offset = 0          # minutes; reports by local hour/day/week...
 
 [[users]]               # console users: role agent, supervisor or admin
 name = "ann"
-password = "secret"     # or password_hash = "pbkdf2_sha256$..."
-role = "agent"
+password_env = "ANN_PASSWORD"  # or password_hash = "pbkdf2_sha256$...", or password = "..."
+role = "agent"                 # (a plain-text password in the file is logged as a warning)
 
 [[tokens]]              # API tokens (Authorization: Bearer ...): the voice browser is "platform"
-token = "..."
+token_env = "AQ_PLATFORM_TOKEN"  # or token = "..." (logged as a warning)
 name = "vxml-browser"
 role = "platform"
 
@@ -31,12 +31,16 @@ strategy = "longest_idle"
 
 from __future__ import annotations
 
+import logging
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agent_queue.domain.model import QueueConfig
+
+log = logging.getLogger("agent_queue.config")
 
 ROLES = ("agent", "supervisor", "admin", "platform")
 
@@ -80,16 +84,34 @@ def load_settings(path: str | Path | None = None) -> Settings:
     for u in data.get("users", []):
         if u.get("role") not in ROLES[:3]:
             raise ValueError(f"user {u.get('name')}: role {u.get('role')!r}, expected agent, supervisor or admin")
-        users.append(User(u["name"], u["role"], u.get("password_hash") or hash_password(u["password"])))
+        stored = u.get("password_hash") or hash_password(secret_of(u, "password", f"{path}: user {u['name']}"))
+        users.append(User(u["name"], u["role"], stored))
     tokens = []
     for t in data.get("tokens", []):
         if t.get("role") not in ROLES:
             raise ValueError(f"token {t.get('name')}: role {t.get('role')!r}, expected one of {ROLES}")
-        tokens.append(Token(t["token"], t.get("name", t["role"]), t["role"]))
+        name = t.get("name", t["role"])
+        tokens.append(Token(secret_of(t, "token", f"{path}: token {name}"), name, t["role"]))
     return Settings(
         host=server.get("host", "127.0.0.1"), port=int(server.get("port", 8095)),
-        secret=server.get("secret"), store_url=store.get("url", "sqlite:///agent_queue.db"),
+        secret=os.environ.get("AQ_SECRET") or server.get("secret"),
+        store_url=os.environ.get("AQ_STORE_URL") or store.get("url", "sqlite:///agent_queue.db"),
         utc_offset=int(reports.get("utc_offset", 0)), users=tuple(users), tokens=tuple(tokens),
         queues=tuple(QueueConfig.from_dict(q) for q in data.get("queues", [])),
         screen_pop_timeout=float(server.get("screen_pop_timeout", 3.0)),
     )
+
+
+def secret_of(entry: dict[str, Any], key: str, where: str) -> str:
+    """``entry[key + "_env"]``'s environment variable, else ``entry[key]`` (a plain-text secret in
+    the file: allowed, with a warning)."""
+    variable = entry.get(f"{key}_env")
+    if variable:
+        value = os.environ.get(variable, "")
+        if not value:
+            raise ValueError(f"{where}: {key}_env names {variable}, which is not set")
+        return value
+    if key not in entry:
+        raise ValueError(f"{where}: give {key}_env (an environment variable) or {key}")
+    log.warning("%s: plain-text %s in the config file; prefer %s_env", where, key, key)
+    return str(entry[key])
