@@ -10,6 +10,7 @@
     clock_rate = 8000                # the conference bridge rate (16000 for wideband G.722)
     codecs = ["PCMU/8000", "PCMA/8000", "G722/16000"]
     call_records_url = ""            # POST a JSON call record here when a call ends
+    call_records_token = ""          # sent as Authorization: Bearer; env VXML_CALL_RECORDS_TOKEN
     synthesizer = ""                 # a speech plugin name ("espeak") or "module:Class"; default:
                                      # the [speech] table's choice per language (plugins.py)
     recognizer = ""                  # a speech plugin ("pocketsphinx", "vosk") for voice input;
@@ -25,9 +26,15 @@
     [sip.apps]                       # the app a DID (the To/request-URI user) maps to
     "1000" = "http://127.0.0.1:8090/sales/main.vxml"
 
+    [[sip.credentials]]              # digest auth (RFC 3261 §22) when a peer answers an outbound
+    realm = "pbx.example"            # INVITE (transfers, agents) with 401/407; "*": any realm
+    username = "ivr"
+    password_env = "PBX_PASSWORD"    # or password = "..." (plain text in the file)
+
     [acd]                            # <transfer dest="queue:NAME">: the agent queue service
     url = "http://127.0.0.1:8095"    # (queue_transfer.py); without it such transfers fail
-    token = "..."                    # a [[tokens]] entry of role "platform" in the ACD's TOML
+    token = "..."                    # a [[tokens]] entry of role "platform" in the ACD's TOML;
+                                     # env VXML_ACD_TOKEN wins
     music = ""                       # hold music (a URL) between announcements, unless the
                                      # <transfer> has transferaudio
 
@@ -39,11 +46,35 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..limits import BrowserLimits, limits_from_table
+
+
+@dataclass(frozen=True, slots=True)
+class SipCredential:
+    """One ``[[sip.credentials]]`` entry: what we answer a digest challenge of ``realm`` with."""
+
+    realm: str
+    username: str
+    password: str = field(repr=False)
+
+
+def credential_from_table(entry: dict[str, Any], path: str | None) -> SipCredential:
+    """A credential whose password is given inline or by ``password_env``, an environment variable."""
+    unknown = set(entry) - {"realm", "username", "password", "password_env"}
+    if unknown:
+        raise ValueError(f"{path}: unknown [[sip.credentials]] settings {sorted(unknown)}")
+    password = entry.get("password", "")
+    if "password_env" in entry:
+        password = os.environ.get(entry["password_env"], "")
+        if not password:
+            raise ValueError(f"{path}: [[sip.credentials]] password_env names {entry['password_env']}, "
+                             "which is not set")
+    return SipCredential(entry.get("realm", "*"), entry["username"], password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +90,8 @@ class SipConfig:
     clock_rate: int = 8000
     codecs: tuple[str, ...] = ("PCMU/8000", "PCMA/8000", "G722/16000")
     call_records_url: str = ""
+    call_records_token: str = ""  # Authorization: Bearer for call_records_url (env VXML_CALL_RECORDS_TOKEN)
+    credentials: tuple[SipCredential, ...] = ()  # [[sip.credentials]]: digest auth for outbound INVITEs
     synthesizer: str = ""
     recognizer: str = ""
     fax_store: str = ""
@@ -106,10 +139,15 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
             section["host"], section["port"] = parse_hostport(section.pop("listen"))
         if "codecs" in section:
             section["codecs"] = tuple(section["codecs"])
+        if "credentials" in section:
+            section["credentials"] = tuple(credential_from_table(c, path) for c in section["credentials"])
         known = set(SipConfig.__dataclass_fields__)
         unknown = set(section) - known
         if unknown:
             raise ValueError(f"{path}: unknown [sip] settings {sorted(unknown)}")
         values.update(section)
+    for variable, key in (("VXML_CALL_RECORDS_TOKEN", "call_records_token"), ("VXML_ACD_TOKEN", "acd_token")):
+        if os.environ.get(variable):
+            values[key] = os.environ[variable]
     config = SipConfig(**values)
     return replace(config, **{k: v for k, v in overrides.items() if v is not None})

@@ -33,6 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .config import SipCredential
+
 log = logging.getLogger(__name__)
 
 NO_LOOP = 1  # PJMEDIA_FILE_NO_LOOP
@@ -70,6 +72,7 @@ class EngineConfig:
     poll_ms: int = 10
     user_agent: str = "vxml-browser"
     log_level: int = 0
+    credentials: tuple[SipCredential, ...] = ()  # answer 401/407 on outbound INVITEs (RFC 3261 §22.2)
 
 
 def parse_headers(message: str) -> dict[str, list[str]]:
@@ -277,6 +280,8 @@ class Engine:
         acfg.mediaConfig.transportConfig.portRange = cfg.rtp_port_range
         acfg.mediaConfig.transportConfig.boundAddress = cfg.host
         acfg.mediaConfig.transportConfig.publicAddress = cfg.host
+        for cred in cfg.credentials:  # PJSIP resends a challenged request with the realm's digest
+            acfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", cred.realm, cred.username, 0, cred.password))
         self.account = _Account(self)
         self.account.create(acfg, True)
 

@@ -158,7 +158,9 @@ class Worker:
         if self.records_session is None:
             self.records_session = aiohttp.ClientSession()
         try:
-            async with self.records_session.post(url, json=record.as_json(),
+            token = self.config.call_records_token
+            headers = {"Authorization": f"Bearer {token}"} if token else None
+            async with self.records_session.post(url, json=record.as_json(), headers=headers,
                                                  timeout=aiohttp.ClientTimeout(total=5)) as resp:
                 await resp.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -170,7 +172,7 @@ class Worker:
         self.engine = Engine(EngineConfig(
             host=cfg.host, port=self.port, rtp_port=self.rtp_port, max_calls=cfg.max_calls,
             clock_rate=cfg.clock_rate, codecs=cfg.codecs, poll_ms=cfg.poll_ms,
-            log_level=cfg.log_level), loop, self._incoming)
+            log_level=cfg.log_level, credentials=cfg.credentials), loop, self._incoming)
         self.engine.start()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopped.set)
