@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -152,6 +152,15 @@ def to_action(e: dict[str, Any]) -> Action:
 
 
 TERMINAL = (Leave, Ended)
+UNREACHABLE = (aiohttp.ClientError, OSError, TimeoutError)  # the ACD is away (not: it refused)
+
+
+def backoff(first: float, cap: float) -> Iterator[float]:
+    """Delays between retries: ``first``, doubling, at most ``cap``."""
+    delay = first
+    while True:
+        yield delay
+        delay = min(delay * 2, cap)
 
 
 @dataclass(slots=True)
@@ -173,10 +182,13 @@ class AcdClient:
         self._reader: asyncio.Task[None] | None = None
         self._calls: dict[str, asyncio.Queue[Action]] = {}
         self._ready = asyncio.Event()
-        self._last = 0  # stream_seq of the last event seen
+        self._last = 0  # stream_seq of the last event seen (in the service's run ``epoch``)
+        self.epoch: str | None = None  # the service's run (a restart starts another)
         self._closing = False
         self.reconnects = 0
         self.max_reconnect_delay = 2.0
+        self.online = asyncio.Event()  # the CTI WebSocket is up (set at each hello)
+        self.offline = asyncio.Event()  # ... and is not (set when it drops, until it is back)
 
     async def __aenter__(self) -> AcdClient:
         await self.connect()
@@ -203,8 +215,13 @@ class AcdClient:
         if self._session and self._own_session:
             await self._session.close()
 
+    def _set_online(self, up: bool) -> None:
+        (self.online if up else self.offline).set()
+        (self.offline if up else self.online).clear()
+
     async def _read(self) -> None:
-        """Route events to their calls; on a lost connection, reconnect and replay the gap."""
+        """Route events to their calls; on a lost connection, reconnect and replay the gap
+        (after a restart, everything the new run published: ``Hub.since``)."""
         while True:
             assert self._ws is not None
             async for msg in self._ws:
@@ -212,43 +229,52 @@ class AcdClient:
                     continue
                 e = json.loads(msg.data)
                 if e.get("kind") == "hello":
-                    if e.get("stream_seq", 0) < self._last:  # the service restarted
-                        self._last = e.get("stream_seq", 0)
+                    if e.get("epoch") != self.epoch:  # the service restarted: its stream restarts
+                        self.epoch, self._last = e.get("epoch"), 0
                     self._ready.set()
+                    self._set_online(True)
                     continue
-                self._last = max(self._last, e.get("stream_seq") or 0)
+                seq = e.get("stream_seq") or 0
+                if seq and seq <= self._last:  # published while the replay was being read
+                    continue
+                self._last = max(self._last, seq)
                 queue = self._calls.get(e.get("call_id") or "")
                 if queue is not None and "kind" in e:
                     queue.put_nowait(to_action(e))
+            self._set_online(False)
             if self._closing:
                 return
             await self._reconnect()
 
     async def _reconnect(self) -> None:
         assert self._session is not None
-        delay = 0.05
-        while not self._closing:
+        for delay in backoff(0.05, self.max_reconnect_delay):
+            if self._closing:
+                return
             try:
                 self._ws = await self._session.ws_connect(
-                    f"{self.base}/api/cti?since={self._last}", headers=self.headers, heartbeat=30)
+                    f"{self.base}/api/cti?since={self._last}&epoch={self.epoch or ''}",
+                    headers=self.headers, heartbeat=30)
                 self.reconnects += 1
                 return
             except (aiohttp.ClientError, OSError):
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, self.max_reconnect_delay)
 
     # ---------------------------------------------------------------- calls
     async def transfer(self, dest: str, aai: str | dict[str, Any] | None, call_id: str,
-                       caller: str = "") -> QueuedCall:
+                       caller: str = "", *, again: bool = False) -> QueuedCall:
         """What the browser does for ``<transfer dest="queue:NAME" aai="...">``."""
         queue, params = parse_queue_dest(dest)
         data = parse_aai(aai) if isinstance(aai, str) or aai is None else dict(aai)
         return await self.enqueue(call_id, queue, caller, data, params.get("tier"),
-                                  int(params.get("priority", 0)))
+                                  int(params.get("priority", 0)), again=again)
 
     async def enqueue(self, call_id: str, queue: str, caller: str = "", aai: dict[str, Any] | None = None,
-                      tier: str | None = None, priority: int = 0) -> QueuedCall:
-        self._calls[call_id] = asyncio.Queue()  # before the POST: no event is missed
+                      tier: str | None = None, priority: int = 0, *, again: bool = False) -> QueuedCall:
+        """Queue a call; ``again``: the same call once more (a restarted ACD lost it), its
+        actions still go to the stream it had."""
+        if not again or call_id not in self._calls:
+            self._calls[call_id] = asyncio.Queue()  # before the POST: no event is missed
         body = await self._post("/api/calls", {"call_id": call_id, "queue": queue, "caller": caller,
                                                "aai": aai or {}, "tier": tier, "priority": priority})
         call = body.get("call") or {}

@@ -417,9 +417,10 @@ async def cti(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     flt = stream_filter(p, request.query)
     key, queue = r.hub.subscribe(flt)
-    await ws.send_json({"kind": "hello", "name": p.name, "role": p.role, "stream_seq": r.hub.seq})
+    await ws.send_json({"kind": "hello", "name": p.name, "role": p.role, "stream_seq": r.hub.seq,
+                        "epoch": r.hub.epoch})
     if request.query.get("since"):
-        for m in r.hub.since(int(request.query["since"]), flt):
+        for m in r.hub.since(int(request.query["since"]), flt, request.query.get("epoch")):
             await ws.send_json(m)
 
     async def pump() -> None:

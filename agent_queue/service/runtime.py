@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -39,10 +40,15 @@ class SystemClock:
 
 
 class Hub:
-    """Fans CTI messages out to subscribers; keeps the recent ones for replay and long-poll."""
+    """Fans CTI messages out to subscribers; keeps the recent ones for replay and long-poll.
+
+    ``stream_seq`` counts from 1 in each run of the service; ``epoch`` names the run, so that a
+    client back after a restart (``?since=N&epoch=E`` with another epoch) is replayed everything
+    this run published, not what came after N."""
 
     def __init__(self, keep: int = 10_000) -> None:
         self.seq = 0
+        self.epoch = secrets.token_hex(8)
         self.recent: deque[Message] = deque(maxlen=keep)
         self.subscribers: dict[int, tuple[Filter, asyncio.Queue[Message]]] = {}
         self.lagging: set[int] = set()
@@ -72,7 +78,11 @@ class Hub:
     def is_lagging(self, key: int) -> bool:
         return key in self.lagging
 
-    def since(self, after: int, flt: Filter) -> list[Message]:
+    def since(self, after: int, flt: Filter, epoch: str | None = None) -> list[Message]:
+        """The kept messages after ``after``; all of them when ``epoch`` names an earlier run
+        (or ``after`` is beyond this run's stream: an old client back after a restart)."""
+        if (epoch is not None and epoch != self.epoch) or after > self.seq:
+            after = 0
         return [m for m in self.recent if m["stream_seq"] > after and flt(m)]
 
     async def wait(self, after: int, flt: Filter, timeout: float) -> list[Message]:

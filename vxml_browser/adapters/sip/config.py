@@ -37,6 +37,8 @@
                                      # env VXML_ACD_TOKEN wins
     music = ""                       # hold music (a URL) between announcements, unless the
                                      # <transfer> has transferaudio
+    reconnect_timeout = 60.0         # s a waiting caller stays queued while the ACD is away
+                                     # (restarting); longer: error.connection.noroute
 
     [limits]                         # each call's limits (adapters/limits.py has every key)
     max_document_bytes = 4194304     # e.g.: a larger document is error.badfetch
@@ -106,6 +108,7 @@ class SipConfig:
     acd_url: str = ""  # the file's [acd] table: url, token, music
     acd_token: str = ""
     acd_music: str = ""
+    acd_reconnect_timeout: float = 60.0
     limits: BrowserLimits = field(default_factory=BrowserLimits)  # the file's [limits] table
 
     def app_for(self, user: str) -> str:
@@ -129,7 +132,7 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
         if "speech" in data:
             section["speech"] = data["speech"]
         acd = dict(data.get("acd", {}))
-        unknown_acd = set(acd) - {"url", "token", "music"}
+        unknown_acd = set(acd) - {"url", "token", "music", "reconnect_timeout"}
         if unknown_acd:
             raise ValueError(f"{path}: unknown [acd] settings {sorted(unknown_acd)}")
         section.update({f"acd_{k}": v for k, v in acd.items()})

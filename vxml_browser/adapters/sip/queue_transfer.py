@@ -42,6 +42,18 @@ Design:
 * Ring time is the ACD's business: an agent's leg rings until ``rona``/``cancel`` (the queue's
   ``ring_timeout``), not until the ``<transfer>``'s ``connecttimeout``. Under ``ring_all`` several
   legs ring; the first to answer wins and the others are hung up.
+* The ACD may restart under a waiting caller (issue 10; ``agent_queue/CTI.md``, "Restarts").
+  The client reconnects its WebSocket with backoff and is replayed what it missed; meanwhile the
+  caller stays on the line with his hold music, and reports the ACD cannot take (his keys, his
+  hang-up, an agent's answer) are kept in order and sent when it is back (``QueuedCaller.report``),
+  retried with backoff for ``[acd] reconnect_timeout`` seconds. Once back, the call is looked up
+  by its call id, which the ACD's store kept (queued again under the same id if it was not).
+  An agent's answer while the ACD is away still bridges the caller. A waiting caller whose ACD
+  stays away longer than ``reconnect_timeout`` leaves the queue: the ``<transfer>`` throws
+  ``error.connection.noroute`` (VoiceXML 2.0 §2.3.7: the platform cannot route the call to its
+  destination; no connection was made, so no outcome such as ``network_disconnect`` applies), and
+  the ACD is told the caller hung up when it comes back. A transfer that cannot be queued at all
+  (the ACD is away when it starts) fails at once with the same error.
 * Not done yet: ``Monitor`` (a supervisor's listen/whisper/barge legs) is logged and ignored;
   callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with ``callback``
   set reaches no call of this process, so nobody dials the caller back yet. The ACD's events
@@ -54,6 +66,8 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections import deque
+from collections.abc import Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -61,14 +75,26 @@ from ...core.actions import Prompt, Transfer
 from ...core.inputs import Hangup, Input, TransferDone
 
 log = logging.getLogger(__name__)
-_draining: set[asyncio.Task[None]] = set()  # strong references to the background drains
+_draining: set[asyncio.Task[None]] = set()  # strong references to the background tasks
+RECONNECT_TIMEOUT_S = 60.0  # [acd] reconnect_timeout's default
+RETRY_FIRST_S, RETRY_MAX_S = 0.1, 2.0  # the backoff of reports kept while the ACD is away
+
+
+def _background(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """Run ``coro`` past the end of the call's transfer (kept referenced until done)."""
+    task = asyncio.get_running_loop().create_task(coro)
+    _draining.add(task)
+    task.add_done_callback(_draining.discard)
+    return task
 
 
 class AcdLink:
     """The worker's connection to the ACD (one CTI WebSocket for all its calls)."""
 
-    def __init__(self, url: str, token: str, music: str = "") -> None:
+    def __init__(self, url: str, token: str, music: str = "",
+                 reconnect_timeout: float = RECONNECT_TIMEOUT_S) -> None:
         self.url, self.token, self.music = url, token, music
+        self.reconnect_timeout = reconnect_timeout
         self._client: Any = None
         self._lock = asyncio.Lock()
 
@@ -121,7 +147,7 @@ async def queue_transfer(call: Any, action: Transfer) -> Input:
         log.warning("call %s: the ACD at %s: %s", call.key, call.acd.url, exc)
         return TransferDone(None, error="error.connection.noroute")
     log.info("call %s queued as %s in %s (%s)", call.key, cid, action.dest, queued.state)
-    waiting = QueuedCaller(call, action, acd, cid)
+    waiting = QueuedCaller(call, action, acd, cid, caller)
     try:
         if queued.exit is not None:
             return await waiting.leave(queued.exit.get("destination"))
@@ -133,8 +159,13 @@ async def queue_transfer(call: Any, action: Transfer) -> Input:
 class QueuedCaller:
     """One caller's stay in the queue: the loop over ACD actions and leg events."""
 
-    def __init__(self, call: Any, action: Transfer, acd: Any, cid: str) -> None:
-        self.call, self.action, self.acd, self.cid = call, action, acd, cid
+    def __init__(self, call: Any, action: Transfer, acd: Any, cid: str, caller: str = "") -> None:
+        self.call, self.action, self.acd, self.cid, self.caller = call, action, acd, cid, caller
+        self.reconnect_timeout: float = call.acd.reconnect_timeout
+        self.outbox: deque[tuple[str, tuple[Any, ...], dict[str, Any]]] = deque()  # kept reports
+        self.sender: asyncio.Task[None] | None = None
+        self.watcher: asyncio.Task[None] | None = None
+        self.lost = False  # the ACD stayed away longer than reconnect_timeout
         self.ringing: dict[int, str] = {}  # agent legs ringing -> agent id
         self.told_ringing: set[int] = set()
         self.stopped: set[int] = set()  # legs we hung up on the ACD's word (no report)
@@ -151,12 +182,87 @@ class QueuedCaller:
         self.pending.add_done_callback(lambda _: self.call._wake.set())
 
     async def report(self, op: str, *args: Any, **kwargs: Any) -> bool:
-        try:
-            await getattr(self.acd, op)(self.cid, *args, **kwargs)
-        except Exception as exc:  # the ACD disagrees (a race with its timers) or is away
-            log.info("call %s: ACD %s %s: %s", self.call.key, op, args, exc)
-            return False
+        """Tell the ACD ``op``; False when it refused (a race with its timers). While it is
+        unreachable, reports are kept in order and sent when it is back (True: as if taken)."""
+        from agent_queue.client import UNREACHABLE
+
+        if not self.outbox:
+            try:
+                await getattr(self.acd, op)(self.cid, *args, **kwargs)
+                return True
+            except UNREACHABLE as exc:
+                log.warning("call %s: the ACD is away (%s): '%s' is kept until it is back",
+                            self.call.key, exc.__class__.__name__, op)
+            except Exception as exc:  # the ACD disagrees
+                log.info("call %s: ACD %s %s: %s", self.call.key, op, args, exc)
+                return False
+        self.keep(op, *args, **kwargs)
         return True
+
+    def keep(self, op: str, *args: Any, **kwargs: Any) -> None:
+        """Send ``op`` after the reports already kept, in the background (``_send_outbox``)."""
+        self.outbox.append((op, args, kwargs))
+        if self.sender is None or self.sender.done():
+            self.sender = _background(self._send_outbox())
+
+    async def _send_outbox(self) -> None:
+        """Send the kept reports in order, retrying with backoff for ``reconnect_timeout``."""
+        from agent_queue.client import UNREACHABLE, backoff
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.reconnect_timeout
+        for delay in backoff(RETRY_FIRST_S, RETRY_MAX_S):
+            while self.outbox:
+                op, args, kwargs = self.outbox[0]
+                try:
+                    await getattr(self.acd, op)(self.cid, *args, **kwargs)
+                except UNREACHABLE:
+                    break
+                except Exception as exc:  # refused now that it is back: nothing to retry
+                    log.info("call %s: ACD %s %s (kept): %s", self.call.key, op, args, exc)
+                self.outbox.popleft()
+            else:
+                return
+            if loop.time() + delay > deadline:
+                log.warning("call %s: the ACD stayed away %.0f s; reports not sent: %s", self.call.key,
+                            self.reconnect_timeout, [op for op, _, _ in self.outbox])
+                self.outbox.clear()
+                return
+            await asyncio.sleep(delay)
+
+    async def _watch(self) -> None:
+        """Follow the ACD's WebSocket: when it is back, re-attach the call; when it stays away
+        longer than ``reconnect_timeout``, give the caller up (``lost`` wakes the wait)."""
+        while True:
+            await self.acd.offline.wait()
+            log.warning("call %s: the ACD connection is down; waiting up to %.0f s for it",
+                        self.call.key, self.reconnect_timeout)
+            try:
+                await asyncio.wait_for(self.acd.online.wait(), self.reconnect_timeout)
+            except TimeoutError:
+                self.lost = True
+                self.call._wake.set()
+                return
+            await self.reattach()
+
+    async def reattach(self) -> None:
+        """The ACD is back: find the call by its id (the ACD's store kept it); queued again
+        under the same id when the ACD lost it (it died before saving)."""
+        from agent_queue.client import UNREACHABLE, AcdClientError
+
+        try:
+            view = await self.acd.call(self.cid)
+            log.info("call %s: the ACD is back; the call is %s at position %s", self.call.key,
+                     view.get("state"), view.get("position"))
+        except AcdClientError as exc:
+            if exc.status != 404:
+                log.warning("call %s: the ACD is back but: %s", self.call.key, exc)
+                return
+            log.warning("call %s: the restarted ACD lost the call; queuing it again", self.call.key)
+            with contextlib.suppress(*UNREACHABLE, AcdClientError, ValueError):
+                await self.acd.transfer(self.action.dest, self.action.aai, self.cid, self.caller, again=True)
+        except UNREACHABLE as exc:  # away again: the next hello re-attaches
+            log.info("call %s: the ACD went away again: %s", self.call.key, exc)
 
     def hang_up_leg(self, leg: int) -> None:
         self.call.engine.submit(self.call.engine.hangup, leg, 0)
@@ -173,13 +279,13 @@ class QueuedCaller:
         self.music_token = await call.play_clip(self.music.path, self.music.seconds, bargein=True)
 
     def close(self) -> None:
-        """Stop the pending read; drain the ACD's last events in the background."""
-        if self.pending is not None and not self.pending.done():
-            self.pending.cancel()
+        """Stop the pending read and the watch; drain the ACD's last events in the background
+        (kept reports go on being sent)."""
+        for task in (self.pending, self.watcher):
+            if task is not None and not task.done():
+                task.cancel()
         if not self.finished:
-            task = asyncio.get_running_loop().create_task(self._drain())
-            _draining.add(task)
-            task.add_done_callback(_draining.discard)
+            _background(self._drain())
 
     async def _drain(self) -> None:
         from agent_queue.client import TERMINAL
@@ -198,10 +304,13 @@ class QueuedCaller:
         call.keys.clear()
         self._next()
         loop = asyncio.get_running_loop()
+        self.watcher = loop.create_task(self._watch())
         while True:
             await call.wait(self._something, None)
             if call.hung_up:
                 return await self.caller_gone()
+            if self.lost and self.bridged is None:
+                return await self.acd_gone()
             while call.keys:
                 await self.report("key", call.keys.popleft())
             await self.check_legs(loop.time())
@@ -223,7 +332,7 @@ class QueuedCaller:
 
     def _something(self) -> bool:
         call = self.call
-        if call.hung_up or (self.pending is not None and self.pending.done()):
+        if call.hung_up or self.lost or (self.pending is not None and self.pending.done()):
             return True
         if call.keys or (self.music is not None and not call.outstanding):
             return True
@@ -336,6 +445,16 @@ class QueuedCaller:
             self.hang_up_leg(leg)
         await self.report("hangup", by="caller")
         return Hangup()
+
+    async def acd_gone(self) -> Input:
+        """The ACD stayed away longer than ``reconnect_timeout``: the caller leaves the queue
+        (``error.connection.noroute``, see the module docstring); once the ACD is back it
+        hears that he hung up, so that it offers him to no agent."""
+        log.warning("call %s: the ACD stayed away over %.0f s; the transfer fails", self.call.key,
+                    self.reconnect_timeout)
+        await self.leave(None)
+        self.keep("hangup", by="caller")
+        return TransferDone(None, error="error.connection.noroute")
 
     async def on_action(self, got: Any) -> Input | None:
         from agent_queue.client import (

@@ -64,7 +64,8 @@ class Worker:
         if config.acd_url:
             from .queue_transfer import AcdLink
 
-            self.acd = AcdLink(config.acd_url, config.acd_token, config.acd_music)
+            self.acd = AcdLink(config.acd_url, config.acd_token, config.acd_music,
+                               config.acd_reconnect_timeout)
 
     # -- engine thread entry points --------------------------------------------------------------
     def _incoming(self, key: int, details: dict[str, Any]) -> Any:
