@@ -3,7 +3,9 @@
 Starts the application server (on 127.0.0.1 unless --host says otherwise) with the sample apps, then places one interactive
 console call to APP (default ``fund_hotline``): prompts are printed, you answer at the ``>``
 prompt with caller lines (``dtmf 1``, ``say yes``, ``silence``, ``hangup``). The admin pages
-stay up at http://127.0.0.1:PORT/admin/ until you end the call (Ctrl-D hangs up)."""
+stay up at http://127.0.0.1:PORT/admin/ until you end the call (Ctrl-D hangs up). The call runs
+under the browser's limits: ``--limits FILE`` reads a ``[limits]`` table (vxml_browser/adapters/
+limits.py); by default its fetches stay on the app server's origin."""
 
 from __future__ import annotations
 
@@ -14,13 +16,14 @@ import os
 import secrets
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from vxml_browser.adapters.console import PrintingCaller
-from vxml_browser.adapters.http import HttpFetcher
+from vxml_browser.adapters.limits import add_limit_arguments, limits_from_args
 from vxml_browser.adapters.runner import run_session
 
 from .security import hash_password
@@ -48,6 +51,7 @@ class InteractiveCaller(PrintingCaller):
 async def main_async(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {"host": args.host, "port": args.port}
     settings = load_settings(args.config, **overrides)
+    limits = limits_from_args(args)  # the call's [limits] (--limits FILE, --allow-origin)
     if not settings.admin_password_hash:
         # a local demo: admin / admin, said out loud so nobody deploys it by accident
         settings = settings.with_(admin_password_hash=hash_password("admin", 10_000))
@@ -71,10 +75,11 @@ async def main_async(args: argparse.Namespace) -> int:
                      sorted(p.name for p in static[args.app].glob("*.vxml"))[0])
         url = f"http://{settings.host}:{settings.port}/apps/{args.app}/{entry}"
     print(f"calling {url}\n(answer with: dtmf DIGITS | say WORDS | silence | hangup)")
-    script = open(args.input).read().splitlines() if args.input else None
+    script = Path(args.input).read_text(encoding="utf-8").splitlines() if args.input else None
     try:
-        async with HttpFetcher() as fetcher:
-            await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600)
+        async with limits.fetcher(url) as fetcher:
+            await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600,
+                              session_options=limits.session_options())
         if args.app in static:
             return 0
         bearer = {"Authorization": f"Bearer {settings.call_records_token}"}
@@ -97,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8091)
     parser.add_argument("--input", help="caller lines from a file instead of the keyboard")
+    add_limit_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     return asyncio.run(main_async(args))

@@ -274,3 +274,23 @@ def test_allow_origin_flags_add_an_origin(origins, capsys) -> None:
 def test_a_star_in_the_limits_table_allows_any_origin(origins, capsys, tmp_path) -> None:
     url = submit_to(origins, "star.vxml")
     assert prompts(console(capsys, url, "--limits", limits_file(tmp_path, 'allowed_origins = ["*"]'))) == ["taken"]
+
+
+# --- make run ----------------------------------------------------------------------------------
+
+
+def test_run_platform_calls_under_the_limits_file(capsys, tmp_path) -> None:
+    """``python -m app_server.run_platform demo --limits FILE``: the demo's first document is
+    over the file's max_document_bytes, so the call ends in error.badfetch."""
+    import socket
+
+    from app_server.run_platform import main as run_platform
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    lines = tmp_path / "lines.txt"
+    lines.write_text("dtmf 9\n")
+    assert run_platform(["demo", "--port", str(port), "--input", str(lines),
+                         "--limits", limits_file(tmp_path, "max_document_bytes = 100")]) == 0
+    assert "error: error.badfetch" in capsys.readouterr().out
