@@ -189,3 +189,32 @@ def test_the_environment_overrides_the_files_tokens(tmp_path: Path, monkeypatch:
     assert getattr(load_config(path), attribute) == "from-the-file"
     monkeypatch.setenv(variable, "from-the-environment")
     assert getattr(load_config(path), attribute) == "from-the-environment"
+
+
+async def test_the_worker_sends_its_call_records_with_the_bearer_token(tmp_path: Path) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from vxml_browser.adapters.sip.call import CallRecord
+    from vxml_browser.adapters.sip.config import SipConfig
+    from vxml_browser.adapters.sip.worker import Worker
+
+    seen: list[tuple[str, dict]] = []
+
+    async def records(request: web.Request) -> web.Response:
+        seen.append((request.headers.get("Authorization", ""), await request.json()))
+        return web.Response(text="ok")
+
+    receiver = web.Application()
+    receiver.router.add_post("/records", records)
+    server = TestServer(receiver, host="127.0.0.1")
+    await server.start_server()
+    worker = Worker(SipConfig(call_records_url=str(server.make_url("/records")), call_records_token="records-token",
+                              media_cache=str(tmp_path)))
+    try:
+        await worker.post_record(CallRecord("c-1", "sip:a@x", "sip:ivr@y", "http://app/", 1.0))
+    finally:
+        if worker.records_session is not None:
+            await worker.records_session.close()
+        await server.close()
+    assert seen == [("Bearer records-token", seen[0][1])] and seen[0][1]["call_id"] == "c-1"
