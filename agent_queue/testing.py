@@ -59,14 +59,16 @@ def Q(name: str = "sales", **kw) -> QueueConfig:
 @asynccontextmanager
 async def acd_service(*queues: QueueConfig, store_url: str = "sqlite://",
                       token: str = "test-platform-token",
-                      admin_token: str = "test-admin-token") -> AsyncIterator[RunningAcd]:
-    """A real ACD service on 127.0.0.1 (a free port) for other packages' end-to-end tests,
-    e.g. the SIP platform's ``<transfer dest="queue:...">`` test::
+                      admin_token: str = "test-admin-token", port: int = 0) -> AsyncIterator[RunningAcd]:
+    """A real ACD service on 127.0.0.1 (``port``, or a free one) for other packages' end-to-end
+    tests, e.g. the SIP platform's ``<transfer dest="queue:...">`` test::
 
         async with acd_service(QueueConfig("sales", skills={"sales": 1})) as acd:
             await acd.agent_ready("ann", "sip:ann@127.0.0.1:5070", {"sales": 1})
             # the browser under test uses AcdClient(acd.url, acd.token)
-    """
+
+    A restart: leave the block and enter another with the same ``port`` and a file
+    ``store_url`` (``sqlite:///path``); the state comes back from the store."""
     from aiohttp import ClientSession, web
 
     from agent_queue.service.app import create_app
@@ -76,7 +78,7 @@ async def acd_service(*queues: QueueConfig, store_url: str = "sqlite://",
                         tokens=(Token(token, "platform", "platform"), Token(admin_token, "admin", "admin")))
     runner = web.AppRunner(create_app(settings))
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     host, port = runner.addresses[0][:2]
     session = ClientSession(headers={"Authorization": f"Bearer {admin_token}"})

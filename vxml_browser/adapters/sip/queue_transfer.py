@@ -104,7 +104,11 @@ class AcdLink:
                 from agent_queue.client import AcdClient
 
                 client = AcdClient(self.url, self.token)
-                await client.connect()
+                try:
+                    await client.connect()
+                except BaseException:
+                    await client.close()  # its HTTP session
+                    raise
                 self._client = client
             return self._client
 

@@ -1,0 +1,430 @@
+"""``queue_transfer``'s own logic without SIP: a real ``SipCall`` on a fake engine (the test
+plays the agents' legs), a real ACD service on loopback with a SQLite file (restarted on the
+same port and store), hold music from a real HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from agent_queue.client import backoff
+from agent_queue.domain.model import QueueConfig
+from agent_queue.testing import RunningAcd, acd_service
+from vxml_browser.adapters.http import HttpFetcher
+from vxml_browser.adapters.media import MediaCache, tone, wav_bytes
+from vxml_browser.adapters.sip import queue_transfer as qt
+from vxml_browser.adapters.sip.call import SipCall
+from vxml_browser.adapters.sip.config import load_config
+from vxml_browser.adapters.sip.prompts import PromptRenderer
+from vxml_browser.adapters.sip.queue_transfer import AcdLink, queue_transfer
+from vxml_browser.core.actions import Transfer
+from vxml_browser.core.inputs import Hangup, TransferDone
+
+from .test_sip_call import FakeEngine, FakeSynth
+
+CID = "cid-1@127.0.0.1"
+CONTACT = "sip:ann@127.0.0.1:5999"
+
+
+# -- config ---------------------------------------------------------------------------------------
+def _config(tmp_path: Path, acd: str) -> Path:
+    path = tmp_path / "sip.toml"
+    path.write_text(f'[sip]\nlisten = "127.0.0.1:5070"\n[acd]\nurl = "http://127.0.0.1:8095"\n{acd}')
+    return path
+
+
+def test_reconnect_timeout_is_read_from_the_acd_table(tmp_path: Path) -> None:
+    assert load_config(str(_config(tmp_path, "reconnect_timeout = 12.5\n"))).acd_reconnect_timeout == 12.5
+
+
+def test_reconnect_timeout_defaults_to_a_minute(tmp_path: Path) -> None:
+    assert load_config(str(_config(tmp_path, ""))).acd_reconnect_timeout == 60.0
+    assert AcdLink("http://127.0.0.1:8095", "t").reconnect_timeout == 60.0
+
+
+def test_an_unknown_acd_setting_is_still_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="reconnect_timout"):
+        load_config(str(_config(tmp_path, "reconnect_timout = 5\n")))
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    delays = backoff(0.1, 1.0)
+    assert [round(next(delays), 2) for _ in range(6)] == [0.1, 0.2, 0.4, 0.8, 1.0, 1.0]
+
+
+# -- the parts: an engine whose legs the test plays, the ACD, hold music --------------------------
+class LegEngine(FakeEngine):
+    """``FakeEngine`` plus what a queue transfer needs: clips that end after their length, and
+    outbound legs (the agents' phones) whose events the test sends with :meth:`leg`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sinks: dict[int, Callable[[str, Any], None]] = {}
+        self.dialled: list[tuple[int, str, dict[str, str] | None]] = []
+        self.plays = 0
+        self._key = 100
+
+    def new_key(self) -> int:
+        self._key += 1
+        return self._key
+
+    def make_call_keyed(self, leg: int, dest: str, sink: Callable[[str, Any], None],
+                        headers: dict[str, str] | None) -> int:
+        self.sinks[leg] = sink
+        self.dialled.append((leg, dest, headers))
+        return leg
+
+    def _post(self, fn: Callable[..., None], *args: Any) -> None:
+        asyncio.get_running_loop().call_soon(fn, *args)
+
+    def _record(self, name: str, *args: Any) -> Any:
+        super()._record(name, *args)
+        call, loop = self.call, asyncio.get_running_loop()
+        assert call is not None
+        if name == "play":  # key, path, seconds, bargein, token
+            self.plays += 1
+            loop.call_later(args[2], call.on_event, "played", args[4])
+        elif name == "stop_token":
+            call.on_event("played", args[1])
+        elif name == "stop_play":
+            for token in list(call.outstanding):
+                call.on_event("played", token)
+        elif name == "hangup" and args[0] in self.sinks and "disconnected" not in call.other.get(args[0], {}):
+            self.sinks[args[0]]("disconnected", (487, "Request Terminated"))
+
+    def leg(self, leg: int, *events: tuple[str, Any]) -> None:
+        for kind, arg in events:
+            self.sinks[leg](kind, arg)
+
+    def answer_leg(self, leg: int) -> None:
+        self.leg(leg, ("early", None), ("confirmed", {}), ("media", None))
+
+    def hung_up(self, leg: int) -> bool:
+        return ("hangup", (leg, 0)) in self.commands
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Acd:
+    """The real ACD service on a fixed port and a SQLite file: start, stop, start again."""
+
+    def __init__(self, tmp_path: Path, **queue: Any) -> None:
+        settings = {"skills": {"sales": 1}, "announce_interval": 0, "wrap_up": 0, **queue}
+        self.queue = QueueConfig("sales", **settings)
+        self.store = f"sqlite:///{tmp_path / 'acd.db'}"
+        self.path = tmp_path / "acd.db"
+        self.port = free_port()
+        self._service: Any = None
+        self.running: RunningAcd | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> RunningAcd:
+        self._service = acd_service(self.queue, store_url=self.store, port=self.port)
+        self.running = await self._service.__aenter__()
+        return self.running
+
+    async def stop(self) -> None:
+        if self._service is not None:
+            await self._service.__aexit__(None, None, None)
+            self._service = self.running = None
+
+    async def get(self, path: str) -> tuple[int, Any]:
+        assert self.running is not None
+        async with self.running._admin.get(f"{self.url}{path}") as resp:
+            return resp.status, await resp.json()
+
+    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        assert self.running is not None
+        async with self.running._admin.post(f"{self.url}{path}", json=body) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+    async def sign_in(self, ready: bool, agent: str = "ann") -> None:
+        await self.post(f"/api/agents/{agent}/sign-in", {"contact": CONTACT, "skills": {"sales": 1},
+                                                         "ready": ready})
+
+    async def kinds(self, call_id: str = CID) -> list[str]:
+        _, body = await self.get(f"/api/events?call_id={call_id}")
+        return [e["kind"] for e in body["events"]]
+
+    async def call(self, call_id: str = CID) -> dict[str, Any] | None:
+        status, body = await self.get(f"/api/calls/{call_id}")
+        return body if status == 200 else None
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = predicate()
+        if asyncio.iscoroutine(got):
+            got = await got
+        if got:
+            return got
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not within {timeout} s")
+
+
+@pytest.fixture()
+async def music() -> AsyncIterator[str]:
+    app = web.Application()
+    wav = wav_bytes(tone(440, 0.3, 8000), 8000)
+
+    async def hold(_: web.Request) -> web.Response:
+        return web.Response(body=wav, content_type="audio/wav")
+
+    app.router.add_get("/hold.wav", hold)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield str(server.make_url("/hold.wav"))
+    await server.close()
+
+
+@pytest.fixture()
+async def acd(tmp_path: Path) -> AsyncIterator[Acd]:
+    service = Acd(tmp_path, ring_timeout=30)
+    await service.start()
+    yield service
+    await service.stop()
+
+
+class Caller:
+    """A caller's SipCall with the worker's AcdLink; ``transfer`` runs the queue transfer."""
+
+    def __init__(self, call: SipCall, link: AcdLink) -> None:
+        self.call, self.link = call, link
+        self.engine: LegEngine = call.engine  # type: ignore[assignment]
+        self.task: asyncio.Task[Any] | None = None
+
+    def transfer(self, dest: str = "queue:sales") -> asyncio.Task[Any]:
+        action = Transfer(prompts=(), dest=dest, type="bridge", connecttimeout_s=30, maxtime_s=0,
+                          transferaudio=None, aai="account=7")
+        self.task = asyncio.get_running_loop().create_task(queue_transfer(self.call, action))
+        return self.task
+
+    async def result(self, timeout: float = 5.0) -> Any:
+        assert self.task is not None
+        return await asyncio.wait_for(self.task, timeout)
+
+    async def offered_leg(self) -> int:
+        await until(lambda: self.engine.dialled)
+        leg, dest, headers = self.engine.dialled[-1]
+        assert dest == CONTACT and headers == {"User-to-User": "account=7"}
+        return leg
+
+    def hang_up(self) -> None:
+        self.call.on_event("disconnected", (200, "BYE"))
+
+
+def _caller(tmp_path: Path, url: str, fetcher: Any, music: str = "", reconnect_timeout: float = 30.0) -> Caller:
+    engine = LegEngine()
+    renderer = PromptRenderer(MediaCache(str(tmp_path / "media")), lambda lang: FakeSynth())
+    link = AcdLink(url, "test-platform-token", music, reconnect_timeout)
+    call = SipCall(engine, 1, {"call_id": CID, "remote_uri": "<sip:+4930123@127.0.0.1>"}, renderer=renderer,
+                   fetcher=fetcher, record_dir=str(tmp_path), acd=link)
+    call.media_timeout_s = 0  # no RTP to watch on a fake engine
+    engine.call = call
+    return Caller(call, link)
+
+
+@pytest.fixture()
+async def caller(tmp_path: Path, acd: Acd, music: str) -> AsyncIterator[Caller]:
+    async with HttpFetcher(timeout_s=5) as fetcher:
+        c = _caller(tmp_path, acd.url, fetcher, music)
+        yield c
+        if c.task is not None and not c.task.done():
+            c.task.cancel()
+        for task in list(qt._draining):
+            task.cancel()
+        await c.link.close()
+
+
+async def _queued(acd: Acd, caller: Caller) -> None:
+    caller.transfer()
+    await until(lambda: acd.call())
+
+
+# -- before the queue --------------------------------------------------------------------------
+async def test_a_dest_without_a_queue_name_is_baddestination(caller: Caller) -> None:
+    caller.transfer("queue:")
+    assert await caller.result() == TransferDone(None, error="error.connection.baddestination")
+
+
+async def test_an_unknown_queue_is_baddestination(caller: Caller) -> None:
+    caller.transfer("queue:nosuch")
+    assert await caller.result() == TransferDone(None, error="error.connection.baddestination")
+
+
+async def test_without_an_acd_table_the_dest_is_unsupported(caller: Caller) -> None:
+    caller.call.acd = None
+    caller.transfer()
+    assert await caller.result() == TransferDone(None, error="error.unsupported.uri")
+
+
+async def test_an_acd_away_when_the_transfer_starts_is_noroute(tmp_path: Path) -> None:
+    c = _caller(tmp_path, f"http://127.0.0.1:{free_port()}", None)
+    c.transfer()
+    assert await c.result() == TransferDone(None, error="error.connection.noroute")
+    assert c.link._client is None  # nothing half-open is kept: the next transfer tries again
+
+
+# -- offers, RONA, bridge --------------------------------------------------------------------------
+async def test_an_offer_rings_the_agent_and_reports_ringing(acd: Acd, caller: Caller) -> None:
+    await acd.sign_in(ready=True)
+    caller.transfer()
+    leg = await caller.offered_leg()
+    caller.engine.leg(leg, ("early", None))
+    assert await until(lambda: _state(acd, "RINGING")), "the ACD did not hear 'ringing'"
+
+
+async def _state(acd: Acd, state: str) -> bool:
+    call = await acd.call()
+    return call is not None and call["state"] == state
+
+
+async def test_an_answering_agent_is_bridged_to_the_caller(acd: Acd, caller: Caller) -> None:
+    await acd.sign_in(ready=True)
+    caller.transfer()
+    leg = await caller.offered_leg()
+    caller.engine.answer_leg(leg)
+    await until(lambda: ("bridge", (1, leg)) in caller.engine.commands)
+    assert await until(lambda: _state(acd, "CONNECTED"))
+
+
+async def test_the_agent_hanging_up_is_far_end_disconnect_and_completes_the_call(
+        acd: Acd, caller: Caller) -> None:
+    await acd.sign_in(ready=True)
+    caller.transfer()
+    leg = await caller.offered_leg()
+    caller.engine.answer_leg(leg)
+    await until(lambda: ("bridge", (1, leg)) in caller.engine.commands)
+    caller.engine.leg(leg, ("disconnected", (200, "BYE")))
+    done = await caller.result()
+    assert isinstance(done, TransferDone) and done.outcome == "far_end_disconnect"
+    assert "complete" in await until(lambda: _has(acd, "complete"))
+
+
+async def _has(acd: Acd, kind: str) -> list[str] | None:
+    kinds = await acd.kinds()
+    return kinds if kind in kinds else None
+
+
+async def test_rona_hangs_the_ringing_leg_up(tmp_path: Path, music: str) -> None:
+    service = Acd(tmp_path, ring_timeout=0.3)
+    await service.start()
+    try:
+        async with HttpFetcher(timeout_s=5) as fetcher:
+            c = _caller(tmp_path, service.url, fetcher)
+            await service.sign_in(ready=True)
+            c.transfer()
+            leg = await c.offered_leg()
+            c.engine.leg(leg, ("early", None))
+            await until(lambda: c.engine.hung_up(leg))
+            agent = await service.running.agent("ann")  # type: ignore[union-attr]
+            assert (agent["state"], agent["reason"]) == ("NOT_READY", "RONA")
+            assert await _state(service, "WAITING")
+            c.task.cancel()  # type: ignore[union-attr]
+            await c.link.close()
+    finally:
+        await service.stop()
+
+
+async def test_an_agent_leg_that_fails_is_reported_no_answer(acd: Acd, caller: Caller) -> None:
+    await acd.sign_in(ready=True)
+    caller.transfer()
+    leg = await caller.offered_leg()
+    caller.engine.leg(leg, ("disconnected", (486, "Busy Here")))
+    assert await until(lambda: _has(acd, "rona"))
+    agent = await acd.running.agent("ann")  # type: ignore[union-attr]
+    assert (agent["state"], agent["reason"]) == ("NOT_READY", "RONA")
+
+
+async def test_the_waiting_caller_hears_hold_music(acd: Acd, caller: Caller) -> None:
+    await _queued(acd, caller)
+    await until(lambda: caller.engine.plays >= 3)  # 0.3 s clips, one after the other
+    assert not caller.task.done()  # type: ignore[union-attr]
+
+
+# -- the ACD restarts ------------------------------------------------------------------------------
+async def test_after_a_restart_the_waiting_caller_is_offered_to_an_agent(acd: Acd, caller: Caller) -> None:
+    await _queued(acd, caller)
+    await acd.stop()
+    await acd.start()
+    await acd.sign_in(ready=True)
+    leg = await caller.offered_leg()
+    caller.engine.answer_leg(leg)
+    assert await until(lambda: _state(acd, "CONNECTED"))
+
+
+async def test_an_offer_made_before_the_client_is_back_is_replayed(acd: Acd, caller: Caller) -> None:
+    """The agent goes ready in the restarted ACD while the client's reconnect backoff still
+    waits: the offer reaches the caller from the new run's replay (``?epoch=``)."""
+    await _queued(acd, caller)
+    client = await caller.link.client()
+    await acd.stop()
+    await asyncio.sleep(1.6)  # the client's next try is 0.8-2 s away
+    await acd.start()
+    await acd.sign_in(ready=True)
+    assert not client.online.is_set(), "the client was back already: nothing to replay"
+    leg = await caller.offered_leg()
+    assert client.online.is_set() and leg
+
+
+async def test_the_caller_keeps_his_hold_music_while_the_acd_is_away(acd: Acd, caller: Caller) -> None:
+    await _queued(acd, caller)
+    await acd.stop()
+    before = caller.engine.plays
+    await asyncio.sleep(1.0)
+    assert caller.engine.plays >= before + 2 and not caller.task.done()  # type: ignore[union-attr]
+    await acd.start()
+
+
+async def test_a_caller_who_hangs_up_while_the_acd_is_away_is_abandoned_when_it_is_back(
+        acd: Acd, caller: Caller) -> None:
+    await _queued(acd, caller)
+    await acd.stop()
+    caller.hang_up()
+    assert await caller.result() == Hangup()
+    await asyncio.sleep(0.5)
+    await acd.start()
+    assert await until(lambda: _has(acd, "abandon"))
+    assert await acd.call() is None
+
+
+async def test_a_call_the_restarted_acd_lost_is_queued_again_under_its_id(acd: Acd, caller: Caller) -> None:
+    import sqlite3
+
+    await _queued(acd, caller)
+    await acd.stop()
+    with sqlite3.connect(acd.path) as db:  # it died before saving the call
+        db.execute("DELETE FROM aq_calls")
+    await acd.start()
+    assert await until(lambda: acd.call())
+    await acd.sign_in(ready=True)
+    assert await caller.offered_leg()
+
+
+async def test_an_acd_away_longer_than_reconnect_timeout_is_noroute(tmp_path: Path, acd: Acd) -> None:
+    c = _caller(tmp_path, acd.url, None, reconnect_timeout=0.5)
+    await _queued(acd, c)
+    await acd.stop()
+    started = time.monotonic()
+    assert await c.result() == TransferDone(None, error="error.connection.noroute")
+    assert time.monotonic() - started < 2.0
+    await acd.start()
+    assert await until(lambda: _has(acd, "abandon")), "the ACD kept a caller who had left"
+    await c.link.close()
