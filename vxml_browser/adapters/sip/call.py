@@ -77,8 +77,7 @@ def setup_outcome(code: int) -> str:
       (connecttimeout itself is handled before any response).
     - ``network_busy`` (an intermediate network refused the call): every 5xx, above all 503
       Service Unavailable (ISUP 34/42, no circuit, congestion), 502 and 504 from a gateway.
-    - ``unknown``: anything else (403, 488, ...). 404, 484 and 604 are
-      ``error.connection.baddestination`` instead (decided by the caller).
+    - ``unknown``: anything else (488, ...). Some codes are errors instead: ``setup_error``.
     """
     if code in (486, 600, 603):
         return "busy"
@@ -87,6 +86,19 @@ def setup_outcome(code: int) -> str:
     if 500 <= code < 600:
         return "network_busy"
     return "unknown"
+
+
+def setup_error(code: int) -> str | None:
+    """The error event for a transfer's final SIP status, when the status says more than an
+    outcome (VoiceXML 2.0 §2.3.7.2.2): ``error.connection.baddestination`` for 404, 484 and
+    604 (no such destination), ``error.connection.noauthorization`` for 401 and 407 (the peer
+    refused our credentials: see ``[[sip.credentials]]``) and 403 (the caller may not call
+    it); else None."""
+    if code in (404, 484, 604):
+        return "error.connection.baddestination"
+    if code in (401, 403, 407):
+        return "error.connection.noauthorization"
+    return None
 
 
 @dataclass
@@ -297,7 +309,13 @@ class SipCall:
         if self.answered or self.hung_up:
             return
         self.answered = True
-        await self.engine.run(self.engine.answer, self.key, 200)
+        try:
+            await self.engine.run(self.engine.answer, self.key, 200)
+        except Exception as exc:  # pjsua2.Error: the INVITE is past answering (the caller ended
+            # it, or it waits for a PRACK that never comes): end the leg, the session hears a hangup
+            log.warning("call %s: answering failed (%s): ending it", self.key, getattr(exc, "reason", exc))
+            await self.hangup(500)
+            return
         self.answered_at = self.now()
         await self.wait(lambda: (self.media_ready and self.confirmed) or self.hung_up, 5.0)
 
@@ -578,9 +596,8 @@ class SipCall:
         if self.hung_up and not codes:
             return Hangup()
         if not ok or not codes or codes[-1] >= 300:
-            code = codes[-1] if codes else 0
-            return TransferDone(None, error="error.connection.baddestination" if code in (404, 484)
-                                else "error.connection.noroute")
+            return TransferDone(None, error=setup_error(codes[-1] if codes else 0)
+                                or "error.connection.noroute")
         await self.hangup()
         return TransferDone("transferred")
 
@@ -628,9 +645,8 @@ class SipCall:
             return TransferDone("noanswer")
         if "disconnected" in state:
             code = state["disconnected"][0]
-            if code in (404, 484, 604):
-                return TransferDone(None, error="error.connection.baddestination")
-            return TransferDone(setup_outcome(code))
+            error = setup_error(code)
+            return TransferDone(None, error=error) if error else TransferDone(setup_outcome(code))
         if action.type == "consultation":
             await self.engine.run(self.engine.xfer_replaces, self.key, leg)
             ok = await self.wait(lambda: self.hung_up or any(f for _, f in self.xfer_status), 10.0)
