@@ -27,10 +27,12 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-TARGETS = ("vxml_parse", "vxml_call", "srgs_xml", "srgs_abnf", "sisr", "ecmascript", "http_response")
+TARGETS = ("vxml_parse", "vxml_call", "srgs_xml", "srgs_abnf", "sisr", "ecmascript", "http_response", "sip_udp")
+PJSUA2_215 = ROOT / ".venv" / "pjsua2-215"
 DICTS = {"vxml_parse": "xml.dict", "srgs_xml": "xml.dict", "srgs_abnf": "abnf.dict"}
 PER_INPUT_TIMEOUT_S = 10
 
@@ -46,6 +48,7 @@ class Result:
     coverage: str = ""
     known: dict[str, int] = field(default_factory=dict)
     new: list[dict[str, str]] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # a live target's own figures
 
 
 def _python() -> str:
@@ -196,6 +199,38 @@ def run_builtin(name: str, seconds: float, result: Result) -> None:
     result.seconds = seconds
 
 
+def run_live(name: str, seconds: float) -> list[Result]:
+    """A live target (``sip_udp``): its campaign in a subprocess (it starts its own app server,
+    SIP worker and held call), on the default pjsua2 wheel and, when the 2.15 wheel is installed,
+    on that one too, the time split between them. On 2.10 datagrams that look like a known crasher
+    are held back so the held call can be judged; on 2.15 everything is sent."""
+    module = importlib.import_module(f"fuzz.targets.{name}")
+    wheels: list[tuple[str, list[str]]] = [("2.10", [])]
+    if PJSUA2_215.is_dir():
+        wheels.append(("2.15", ["--pjsua2-path", str(PJSUA2_215), "--send-known"]))
+    per = seconds / len(wheels)
+    results = []
+    for wheel, flags in wheels:
+        result = Result(name, module.DESCRIPTION, f"live UDP (pjsua2 {wheel})", seconds=per, rounds=1)
+        cmd = [_python(), "-m", f"fuzz.targets.{name}", "--seconds", f"{per:g}",
+               "--seed", str(random.randrange(2**32)), *flags]
+        proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=per + 600)
+        try:
+            stats = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            result.new.append({"summary": f"the campaign exited {proc.returncode}: {proc.stderr[-300:]}",
+                               "artifact": "", "smallest": "", "signature": ""})
+            results.append(result)
+            continue
+        result.inputs, result.known, result.new = stats["inputs"], stats["known"], stats["findings"]
+        result.rounds += stats["restarts"]
+        result.coverage = (f"{stats['datagrams']:,} datagrams, {stats['withheld']:,} held back; held call "
+                           f"{stats['held']}, fresh call {stats['fresh']}")
+        result.details = {"wheel": wheel, **stats}
+        results.append(result)
+    return results
+
+
 def run_tests(examples: int) -> list[dict[str, str]]:
     """The robustness tests (limits, security, faults, hypothesis with ``examples``)."""
     junit = HERE / "crashes" / "robustness-junit.xml"
@@ -294,6 +329,36 @@ Where the missing knobs should go (small additions, not made here):
 """
 
 
+def _sip_findings() -> tuple[Any, ...]:
+    try:
+        from fuzz.targets.sip_udp import SIP_FINDINGS
+    except ImportError:  # the e2e helpers are not importable here
+        return ()
+    return SIP_FINDINGS
+
+
+def _live_section(results: list[Result]) -> list[str]:
+    """What the live SIP campaigns sent and what the worker and its calls did."""
+    if not results:
+        return []
+    out = ["## SIP over UDP (`sip_udp`)", "",
+           "A live `vxml-browser sip` worker on 127.0.0.1 gets generated and mutated datagrams in batches "
+           "of 25 inputs; after each batch it must be alive, answer an OPTIONS, and have logged no traceback "
+           "or ERROR. A pjsua2 caller holds a call through the whole run, then goes through the sales form "
+           "(1, 1234#); a fresh call does the same after the storm. Victim calls placed by the fuzzer's own "
+           "socket get the in-dialog-looking requests (their Call-ID and tags).", "",
+           "| wheel | seconds | inputs | datagrams | held back (known crasher) | victim calls | OPTIONS probes "
+           "| worker replies | restarts | known crashes | new findings | held call | fresh call |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |"]
+    for r in results:
+        d = r.details
+        known = ", ".join(f"{k} ×{v}" for k, v in sorted(r.known.items())) or "none"
+        out.append(f"| {d['wheel']} | {r.seconds:g} | {d['inputs']:,} | {d['datagrams']:,} | {d['withheld']:,} "
+                   f"| {d['victims']} | {d['probes']} | {d['answers']:,} | {d['restarts']} | {known} "
+                   f"| {len(r.new)} | {d['held']} | {d['fresh']} |")
+    return [*out, ""]
+
+
 def write_report(results: list[Result], tests: list[dict[str, str]], path: Path, seconds: float) -> None:
     from fuzz.findings import FINDINGS
 
@@ -310,6 +375,7 @@ def write_report(results: list[Result], tests: list[dict[str, str]], path: Path,
         out.append(f"| `{r.target}` | {r.description} | {r.engine} | {r.inputs:,} | {r.rounds} | "
                    f"{r.coverage or '-'} | {known} | {len(r.new)} |")
     out += ["", f"Total: {sum(r.inputs for r in results):,} inputs.", ""]
+    out += _live_section([r for r in results if r.details])
     news = [(r.target, n) for r in results for n in r.new]
     out += ["## New findings of this run", ""]
     if not news:
@@ -323,7 +389,7 @@ def write_report(results: list[Result], tests: list[dict[str, str]], path: Path,
             "strict xfail while it is open (it turns into a failure, to be unpinned, once the fix lands), a "
             "plain test once fixed.", "",
             "| id | target | what | smallest input | status | fix goes |", "| --- | --- | --- | --- | --- | --- |"]
-    for f in FINDINGS:
+    for f in FINDINGS + _sip_findings():
         cell = lambda s: s.replace("|", "\\|").replace("\n", " ")  # noqa: E731
         out.append(f"| `{f.id}` | {f.target} | {cell(f.what)} | `{cell(f.smallest)}` | {f.status} "
                    f"(`{f.test}`) | {cell(f.fix)} |")
@@ -345,6 +411,15 @@ def write_report(results: list[Result], tests: list[dict[str, str]], path: Path,
     path.write_text("\n".join(out))
 
 
+def load_results() -> tuple[list[Result], list[dict[str, str]], float]:
+    """The last run's rows, test results and seconds per target (fuzz/results.json)."""
+    saved = json.loads((HERE / "results.json").read_text())
+    if isinstance(saved, list):  # written before the tests were kept in it
+        saved = {"targets": saved, "tests": read_junit(HERE / "crashes" / "robustness-junit.xml"),
+                 "seconds": saved[0]["seconds"] if saved else 0}
+    return [Result(**r) for r in saved["targets"]], saved["tests"], saved["seconds"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("FUZZ_SECONDS", 60)))
@@ -356,27 +431,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=HERE / "REPORT.md")
     parser.add_argument("--from-results", action="store_true",
                         help="rewrite the report from the last run's fuzz/results.json and test results")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the last run's rows of the targets not run now (and its test results "
+                             "with --no-tests)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.from_results:
-        saved = json.loads((HERE / "results.json").read_text())
-        if isinstance(saved, list):  # written before the tests were kept in it
-            saved = {"targets": saved, "tests": read_junit(HERE / "crashes" / "robustness-junit.xml"),
-                     "seconds": saved[0]["seconds"] if saved else 0}
-        results = [Result(**r) for r in saved["targets"]]
-        write_report(results, saved["tests"], args.report, saved["seconds"])
+        results, tests, seconds = load_results()
+        write_report(results, tests, args.report, seconds)
         return 0
     results = []
     for name in args.targets.split(","):
         module = importlib.import_module(f"fuzz.targets.{name}")
+        if hasattr(module, "campaign"):
+            print(f"== {name}: {args.seconds:g}s live", flush=True)
+            for result in run_live(name, args.seconds):
+                print(f"   {result.engine}: {result.inputs:,} inputs, known {result.known}, new {len(result.new)}",
+                      flush=True)
+                results.append(result)
+            continue
         result = Result(name, module.DESCRIPTION, args.engine)
         print(f"== {name}: {args.seconds:g}s with {args.engine}", flush=True)
         (run_atheris if args.engine == "atheris" else run_builtin)(name, args.seconds, result)
         print(f"   {result.inputs:,} inputs, known {result.known}, new {len(result.new)}", flush=True)
         results.append(result)
     tests = [] if args.no_tests else run_tests(args.examples)
-    write_report(results, tests, args.report, args.seconds)
-    (HERE / "results.json").write_text(json.dumps({"seconds": args.seconds, "tests": tests,
+    seconds = args.seconds
+    if args.merge and (HERE / "results.json").exists():
+        old, old_tests, seconds = load_results()
+        ran = {r.target for r in results}
+        results = [r for r in old if r.target not in ran] + results
+        tests = tests or old_tests
+    write_report(results, tests, args.report, seconds)
+    (HERE / "results.json").write_text(json.dumps({"seconds": seconds, "tests": tests,
                                                    "targets": [r.__dict__ for r in results]}, indent=1))
     print(f"wrote {args.report.relative_to(ROOT) if args.report.is_relative_to(ROOT) else args.report}")
     return 1 if any(r.new for r in results) or any(t["outcome"] == "FAILED" for t in tests) else 0
