@@ -143,10 +143,6 @@ def test_a_wrong_password_fails_the_transfer_and_the_callee_never_rings(
 @needs_pjsua2
 @needs_espeak
 @needs_kamailio
-@pytest.mark.xfail(strict=True, reason="call.py setup_outcome maps a final 401/407 (the peer refused our "
-                                       "credentials) to name$ 'unknown'; VoiceXML 2.0 §2.3.7.2.2 names "
-                                       "error.connection.noauthorization: 'the caller is not allowed to "
-                                       "call the destination'")
 @pytest.mark.parametrize("proxy", ["another-password"], indirect=True)
 def test_a_wrong_password_is_error_connection_noauthorization(
         digest_platform: Platform, fresh: AppServer, proxy: DigestProxy, sip_tmp: str) -> None:

@@ -166,7 +166,7 @@ def test_bridge_near_end_disconnect_by_dtmf(platform: Platform, fresh: AppServer
 
 
 @pytest.mark.parametrize(("code", "outcome"), [(503, "network_busy"), (603, "busy"),
-                                                (403, "unknown")])
+                                                (488, "unknown")])
 def test_bridge_refused_by_status(platform: Platform, fresh: AppServer, sip_tmp: str,
                                   code: int, outcome: str) -> None:
     """The far end's final response picks the outcome (``call.setup_outcome``): 503 is an

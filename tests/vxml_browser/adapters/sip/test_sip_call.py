@@ -189,3 +189,17 @@ async def test_record_of_silence_is_noinput(call: SipCall) -> None:
     engine._record = silence  # type: ignore[attr-defined]
     call.answered = True
     assert await call.handle(record_action(timeout_s=0.2)) == NoInput()
+
+
+@pytest.mark.parametrize(("code", "error"), [(401, "error.connection.noauthorization"),
+                                             (407, "error.connection.noauthorization"),
+                                             (403, "error.connection.noauthorization"),
+                                             (404, "error.connection.baddestination"),
+                                             (604, "error.connection.baddestination"),
+                                             (486, None), (503, None)])
+def test_a_transfer_status_that_names_an_error_gives_that_error(code: int, error: str | None) -> None:
+    """VoiceXML 2.0 §2.3.7.2.2: refused credentials and a forbidden destination are
+    error.connection.noauthorization; a destination that does not exist is baddestination."""
+    from vxml_browser.adapters.sip.call import setup_error
+
+    assert setup_error(code) == error
