@@ -12,6 +12,7 @@ record); then the agent goes ready on her desktop and talks to the first caller,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -75,7 +76,6 @@ announce_interval = 0
 """)
         self.log_path = os.path.join(tmp, "acd.log")
         self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
 
     def start(self) -> None:
         environment = dict(env(), AQ_SECRET=SECRET, AQ_TEST_PLATFORM_TOKEN=PLATFORM_TOKEN,
@@ -83,33 +83,21 @@ announce_interval = 0
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "agent_queue.cli", "--config", self.config],
                                          cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-        self.starts += 1
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"the ACD exited: {self.output()}") from None
-                time.sleep(0.05)
-        raise RuntimeError(f"the ACD did not start: {self.output()}")
+        proc = self.proc
+        if not wait_for(lambda: self.listening() or proc.poll() is not None, 20) or proc.poll() is not None:
+            raise RuntimeError(f"the ACD did not start: {self.output()}")
+
+    def listening(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+            return True
+        return False
 
     def kill(self) -> None:
-        """A crash: SIGKILL to the process we started, no goodbye to its sockets."""
-        assert self.proc is not None
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-        self.proc = None
-
-    def stop(self) -> None:
+        """A crash: SIGKILL to the process we started, no goodbye to its sockets (also the
+        test's teardown: SQLite keeps what was committed)."""
         if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
             self.proc = None
 
     def output(self) -> str:
@@ -204,7 +192,7 @@ def acd(sip_tmp: str) -> Any:
     desks = Desktops(process)
     yield process, desks
     desks.stop()
-    process.stop()
+    process.kill()
 
 
 def heard_between(path: str, start_s: float, end_s: float, hz: float) -> float:

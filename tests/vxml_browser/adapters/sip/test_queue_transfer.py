@@ -375,8 +375,9 @@ async def test_an_offer_made_before_the_client_is_back_is_replayed(acd: Acd, cal
     waits: the offer reaches the caller from the new run's replay (``?epoch=``)."""
     await _queued(acd, caller)
     client = await caller.link.client()
+    client.max_reconnect_delay = 5.0
     await acd.stop()
-    await asyncio.sleep(1.6)  # the client's next try is 0.8-2 s away
+    await asyncio.sleep(3.3)  # its tries (0.05 s doubling) at 1.55 and 3.15 s fail; next: 6.35 s
     await acd.start()
     await acd.sign_in(ready=True)
     assert not client.online.is_set(), "the client was back already: nothing to replay"
