@@ -4,7 +4,7 @@ The voice browser's side (role ``platform``, a Bearer token):
 
 * ``POST /api/calls`` ``{"call_id", "queue", "caller", "aai", "tier", "priority"}`` -> 201 with
   the call (``state``, ``position``, ``announcement``: position/estimated-wait text to play).
-* events, over ``GET /api/cti`` (WebSocket; ``?call_id=`` narrows, ``?since=`` replays) or
+* events, over ``GET /api/cti`` (WebSocket; ``?call_id=`` narrows, ``?since=N&epoch=E`` replays) or
   ``GET /api/calls/{id}/events?after=N&timeout=S`` (long-poll): ``offer`` (bridge the caller to
   ``data.contact``), ``cancel`` (stop ringing that agent), ``announce`` (play ``data.text``),
   ``exit`` (leave the queue to ``data.destination``, ``data.reason``), ``callback``,
