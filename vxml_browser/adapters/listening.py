@@ -14,16 +14,21 @@ answers with events:
   prompts have played), ``MaxSpeechTimeout`` when the caller talks past ``maxspeechtimeout``.
 
 End of utterance (§6.3.2): after speech, once the silence reaches ``completetimeout`` the
-utterance so far is recognized; a complete grammar match ends it. Otherwise listening goes on
-until the silence reaches ``incompletetimeout`` (speech that resumes starts a longer utterance),
-then the utterance is final, matched or not. Both are floored at ``MIN_GAP`` (a pause inside a
-phrase is not the end of it). Confidence filtering against ``confidencelevel`` is the
-interpreter's (it drops alternatives below it).
+utterance so far is recognized; a complete grammar match that no further words could extend
+ends it. Otherwise (no match, or a match the grammar lets go on, such as digits) listening goes
+on until the silence reaches ``incompletetimeout`` (speech that resumes starts a longer
+utterance), then the utterance is final, matched or not. Both are floored at ``MIN_GAP`` (a
+pause inside a phrase is not the end of it). Confidence filtering against ``confidencelevel``
+is the interpreter's (it drops alternatives below it).
 
 Voice activity detection is energy-based (``EnergyVad``): 20 ms frames against the noise floor
-(the quietest frame of the last 3 s); ``sensitivity`` (0-1, §6.3.2) sets the margin above the floor a frame needs to count as
-speech (14 dB at 0, 9 dB at 0.5, 4 dB at 1) and how many such frames start speech. Time is
-counted in samples, never read from a clock, so tests feed synthetic audio and run instantly.
+(the quietest frame of the last 3 s, or at once the level of a steady sound: line noise that
+starts or grows); ``sensitivity`` (0-1, §6.3.2) sets the margin above the floor a frame needs
+to count as speech (14 dB at 0, 9 dB at 0.5, 4 dB at 1) and how many such frames start speech.
+The utterance handed to the recognizer starts ``PREROLL`` before the detected onset (quiet
+consonants fall below the margin); an "utterance" none of whose frames clears the floor once
+it has settled was noise: it is dropped and the noinput timer goes on. Time is counted in
+samples, never read from a clock, so tests feed synthetic audio and run instantly.
 
 Threads: ``feed`` runs the recognizer when an utterance may have ended (~20 ms for PocketSphinx
 plus ~80 ms for its confidence pass), so call it off the event loop (``asyncio.to_thread`` or
@@ -39,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.actions import Collect
+from ..core.grammars.matcher import voice_words
 from ..core.inputs import Alternative, MaxSpeechTimeout, NoInput, Recording, Speech
 from .speech import Audio, Recognizer
 from .speech_plugins import pcm
@@ -46,8 +52,10 @@ from .speech_plugins import pcm
 MIN_GAP = 0.3
 """The shortest silence (s) that can end an utterance."""
 
-PREROLL = 0.2
-"""Audio (s) kept from before the detected start of speech (onsets are quiet)."""
+PREROLL = 0.3
+"""Audio (s) kept from before the detected start of speech (onsets are quiet). Measured on
+52 espeak-ng utterances in continuous noise: 45/52 right at 15 dB SNR with 0.2 s, 46/52 (as
+the whole clips) with 0.3 s or 0.4 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +103,15 @@ class EnergyVad:
     """Frame-level speech/non-speech by energy over the noise floor.
 
     The floor is the quietest 20 ms frame of the last ``WINDOW_S`` seconds (minimum statistics:
-    it follows changing line noise, and speech, which has quiet gaps, does not lift it).
+    it follows changing line noise, and speech, which has quiet gaps, does not lift it). A level
+    that holds within ``STEADY_DB`` for ``STEADY_S`` is line noise (speech rises and falls from
+    syllable to syllable): the floor moves up to it at once.
     """
 
     FRAME_S = 0.02
     WINDOW_S = 3.0
+    STEADY_S = 0.8
+    STEADY_DB = 3.0
 
     def __init__(self, sample_rate: int, sensitivity: float = 0.5) -> None:
         s = min(max(sensitivity, 0.0), 1.0)
@@ -108,13 +120,23 @@ class EnergyVad:
         self.onset_frames = 5 - round(3 * s)  # 5 frames (100 ms) at 0 ... 2 frames (40 ms) at 1
         self.absolute_db = -60.0 + 10.0 * (1 - s)  # quieter than this is never speech
         self._levels: deque[float] = deque(maxlen=int(self.WINDOW_S / self.FRAME_S))
+        self._recent: deque[float] = deque(maxlen=int(self.STEADY_S / self.FRAME_S))
         self.floor_db = -120.0
+
+    @property
+    def threshold_db(self) -> float:
+        """The level a frame must exceed to be speech."""
+        return max(self.floor_db + self.margin_db, self.absolute_db)
 
     def is_speech(self, frame: bytes) -> bool:
         db = pcm.rms_dbfs(frame)
         self._levels.append(db)
+        self._recent.append(db)
+        if len(self._recent) == self._recent.maxlen and max(self._recent) - min(self._recent) <= self.STEADY_DB:
+            self._levels.clear()
+            self._levels.extend(self._recent)
         self.floor_db = min(self._levels)
-        return db > max(self.floor_db + self.margin_db, self.absolute_db)
+        return db > self.threshold_db
 
 
 class Listener:
@@ -136,6 +158,7 @@ class Listener:
         self._speech_run = 0  # consecutive speech frames (onset detection)
         self._speaking = False
         self._speech_s = 0.0  # length of the utterance so far
+        self._levels: list[float] = []  # the utterance's frame levels (dBFS) since the onset
         self._silence_s = 0.0  # trailing silence within the utterance
         self._checked_at: float | None = None  # utterance length when last recognized
         self._last: list[Alternative] = []
@@ -199,6 +222,7 @@ class Listener:
             if self._speech_run >= self.vad.onset_frames:
                 self._speaking = True
                 self._utterance = list(self._preroll)
+                self._levels = [pcm.rms_dbfs(f) for f in self._utterance[-self._speech_run:]]
                 self._speech_s = len(self._utterance) * dt
                 self._silence_s = 0.0
                 self._checked_at = None
@@ -213,21 +237,41 @@ class Listener:
                     return [Heard(NoInput())]
             return []
         self._utterance.append(frame)
+        self._levels.append(pcm.rms_dbfs(frame))
         self._speech_s += dt
         self._silence_s = 0.0 if speech else self._silence_s + dt
         if self._speech_s - self._silence_s >= self.params.maxspeechtimeout_s:
             self.done = True
             return [Heard(MaxSpeechTimeout())]
+        if self._silence_s >= self.end_complete - 1e-9 and max(self._levels) <= self.vad.threshold_db:
+            return self._dismiss()
         if self._silence_s >= self.end_complete - 1e-9 and self._checked_at is None:
             self._checked_at = self._speech_s
             self._last = self._recognize()
-            if self._last:
+            if self._last and not self._may_go_on(self._last[0].text):
                 return self._result(self._last)
         if self._silence_s >= self.end_incomplete - 1e-9:
             return self._final()
         if speech and self._checked_at is not None:
             self._checked_at = None  # the caller went on: recognize the longer utterance later
         return []
+
+    def _dismiss(self) -> list[ListenEvent]:
+        """The "speech" was a rise in line noise (nothing in it clears the settled floor): keep
+        waiting, the noinput timer counting the time it took."""
+        if self._timer:
+            self._waited_s += max(self._speech_s - PREROLL, 0.0)
+        self._reset()
+        if self._timer and self._waited_s >= self.params.timeout_s - 1e-9:
+            self.done = True
+            return [Heard(NoInput())]
+        return []
+
+    def _may_go_on(self, text: str) -> bool:
+        """Whether an active grammar that matches ``text`` also matches longer word strings
+        starting with it: then ``incompletetimeout`` ends the utterance (VoiceXML 2.0 §6.3.2)."""
+        tokens = voice_words(text)
+        return any(parse(tokens)[1] for g in self.grammars if (parse := getattr(g, "parse", None)))
 
     def _recognize(self) -> list[Alternative]:
         self.recognitions += 1
@@ -249,6 +293,7 @@ class Listener:
         self._speaking = False
         self._speech_run = 0
         self._utterance = []
+        self._levels = []
         self._preroll.clear()
         self._checked_at = None
         self._last = []

@@ -97,6 +97,36 @@ def mix_noise(audio: Audio, snr_db: float, *, seed: int = 0) -> Audio:
     return Audio(to_pcm(x + rng.normal(0, np.sqrt(noise_power), len(x))), audio.sample_rate)
 
 
+def background(audio: Audio, *, frame_s: float = 0.02, spread_db: float = 3.0,
+               min_frames: int = 10) -> np.ndarray | None:
+    """The line's background noise in ``audio``: its frames (rows) free of digital silence
+    within ``spread_db`` of the quietest, or ``None`` when there are fewer than ``min_frames``
+    of them (speech over digital silence has no background to measure)."""
+    x = samples(audio.pcm).astype(np.float64)
+    frame = max(int(audio.sample_rate * frame_s), 1)
+    n = len(x) // frame * frame
+    frames = x[:n].reshape(-1, frame)
+    live = frames[(np.abs(frames) <= 2).mean(axis=1) < 0.1]
+    if len(live) < min_frames:
+        return None
+    level = np.sqrt(np.mean(live * live, axis=1))
+    floor = np.percentile(level, 5)
+    quiet = live[level <= floor * 10 ** (spread_db / 20)]
+    return quiet if len(quiet) >= min_frames else None
+
+
+def comfort_noise(frames: np.ndarray, count: int, *, seed: int = 0) -> np.ndarray:
+    """``count`` samples of noise with the average spectrum and level of ``frames`` (rows of
+    background noise): white noise through a filter shaped like it (as comfort noise is made
+    from a silence descriptor, RFC 3389)."""
+    nfft = 256
+    spectrum = np.sqrt(np.mean(np.abs(np.fft.rfft(frames * np.hanning(frames.shape[1]), nfft)) ** 2, axis=0))
+    shape = np.fft.fftshift(np.fft.irfft(spectrum, nfft)) * np.hanning(nfft)
+    white = np.random.default_rng(seed).normal(0.0, 1.0, count + nfft)
+    noise = np.convolve(white, shape, mode="same")[nfft // 2:nfft // 2 + count]
+    return noise / (noise.std() or 1.0) * float(np.sqrt(np.mean(frames * frames)))
+
+
 def read_wav(data: bytes) -> Audio:
     """A WAV file (PCM 8/16-bit, µ-law or A-law, any channel count: the first channel is kept).
 
