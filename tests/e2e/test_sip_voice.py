@@ -148,3 +148,25 @@ def test_out_of_grammar_words_get_nomatch(ask_platform: Platform, fresh: AppServ
     assert wait_for(lambda: fresh.received["result"], 5), ask_platform.output()[-3000:]
     assert fresh.received["result"] == [{"step": "nomatch", "why": "nomatch"}], ask_platform.output()[-2000:]
     assert "log [heard]: other words: nomatch" in ask_platform.output(), ask_platform.output()[-2000:]
+
+
+def test_listening_calls_that_end_together_leave_the_platform_whole(
+        ask_platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    """Four callers at a time (the 2.15 wheel's limit per process), four rounds, each says "yes"
+    and the platform hangs up after the submit: every call ends while its media port listens.
+    Destroying those ports while the library ran crashed the process about one run in two of
+    bench/speech_sip.py (a segfault in the port's dealloc); the engine now reuses them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    said = spoken(sip_tmp, "yes")
+
+    def one(_: int) -> None:
+        call(sip_tmp, f"sip:ask@127.0.0.1:{ask_platform.port}",
+             [["until_confirmed", 5], ["wait", 1.0], ["play", said], ["until_disconnected", 15]])
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(16)))
+    assert wait_for(lambda: len(fresh.received["result"]) >= 16, 10), ask_platform.output()[-3000:]
+    assert ask_platform.proc.poll() is None, ask_platform.output()[-3000:]
+    assert "Fatal Python error" not in ask_platform.output()
+    assert [r["step"] for r in fresh.received["result"]] == ["filled"] * 16, fresh.received["result"]

@@ -54,6 +54,7 @@ def wheel_version() -> str:
 # Calls one process can hold, by wheel (measured: DEPENDENCIES.md); the build's PJSUA_MAX_CALLS
 # wins over ``uaConfig.maxCalls``.
 WHEEL_MAX_CALLS = {"2.15": 4, "2.10": 31}
+PORT_REST_S = 1.0  # an idle media port rests this long before another call gets it
 
 
 def max_calls() -> int:
@@ -162,6 +163,10 @@ class Engine:
         self.native_info_relay = False
         self.busy_until = 0.0
         self.releases_gil = True
+        # AudioMediaPorts (2.15) by clock rate: idle ones with the time they were given back,
+        # and every one made, kept until the library is destroyed (see _take_port)
+        self._idle_ports: dict[int, deque[tuple[float, Any]]] = {}
+        self._all_ports: list[Any] = []
 
     # -- the asyncio side ----------------------------------------------------------------------
     def start(self) -> None:
@@ -300,6 +305,9 @@ class Engine:
             for leg in list(self.legs.values()):
                 self._release(leg)
             self.legs.clear()
+            # the calls are gone: no frames reach the ports now, so they may be destroyed
+            self._idle_ports.clear()
+            self._all_ports.clear()
             self.account = None
             self.ep.libDestroy()
         except Exception:
@@ -563,14 +571,7 @@ class Engine:
             return
         if not self.has_frames:
             raise RuntimeError(f"pjsua2 {self.version} has no AudioMediaPort: no speech input")
-        fmt = self.pj.MediaFormatAudio()
-        fmt.type = self.pj.PJMEDIA_TYPE_AUDIO
-        fmt.clockRate = self.config.clock_rate
-        fmt.channelCount = 1
-        fmt.bitsPerSample = 16
-        fmt.frameTimeUsec = 20000
-        port = _Port(self, leg)
-        port.createPort(f"listen{key}", fmt)
+        port = self._take_port(self.config.clock_rate, leg, None)
         leg.media.startTransmit(port)
         leg.port = port
 
@@ -583,14 +584,7 @@ class Engine:
         if not self.has_frames:
             raise RuntimeError(f"pjsua2 {self.version} has no AudioMediaPort: no fax")
         self.stop_play(key)
-        fmt = self.pj.MediaFormatAudio()
-        fmt.type = self.pj.PJMEDIA_TYPE_AUDIO
-        fmt.clockRate = 8000
-        fmt.channelCount = 1
-        fmt.bitsPerSample = 16
-        fmt.frameTimeUsec = 20000
-        port = _FaxPort(self, leg, endpoint)
-        port.createPort(f"fax{key}", fmt)
+        port = self._take_port(8000, leg, endpoint)
         leg.media.startTransmit(port)
         port.startTransmit(leg.media)
         leg.fax = port
@@ -606,8 +600,46 @@ class Engine:
                     a.stopTransmit(b)
                 except Exception:
                     pass
+        self._give_port(port)
+
+    def _take_port(self, rate: int, leg: Leg, endpoint: Any) -> Any:
+        """A media port for ``leg`` (listening, or a fax ``endpoint`` both ways): an idle one of
+        this rate that has rested ``PORT_REST_S``, else a new one.
+
+        Ports are reused, never destroyed while the library runs: destroying one frees its
+        Python object while the bridge's clock thread may be calling ``onFrameReceived`` on
+        it, which crashed the process (segfaults in libpython on the clock thread, an
+        AttributeError 'leg' before that) when listening calls ended under load. The rest
+        lets frames still in flight from the previous call's media drain into nothing."""
+        idle = self._idle_ports.setdefault(rate, deque())
+        now = time.monotonic()
+        if idle and now - idle[0][0] >= PORT_REST_S:
+            port = idle.popleft()[1]
+        else:
+            fmt = self.pj.MediaFormatAudio()
+            fmt.type = self.pj.PJMEDIA_TYPE_AUDIO
+            fmt.clockRate = rate
+            fmt.channelCount = 1
+            fmt.bitsPerSample = 16
+            fmt.frameTimeUsec = 20000
+            port = _Port()
+            port.rate = rate
+            port.createPort(f"port{len(self._all_ports)}", fmt)
+            self._all_ports.append(port)
+        port.use = (leg, endpoint, [False])
+        return port
+
+    def _give_port(self, port: Any) -> None:
+        """Back to the idle ports: frames that still arrive are dropped (``use`` is None)."""
+        if port.use is None:
+            return
+        port.use = None
+        self._idle_ports.setdefault(port.rate, deque()).append((time.monotonic(), port))
 
     def _release(self, leg: Leg) -> None:
+        for port in (leg.fax, leg.port):
+            if port is not None:
+                self._give_port(port)
         leg.fax = None
         leg.port = None
         self._stop_player(leg)
@@ -763,73 +795,49 @@ def _make_classes() -> tuple[type, type]:
             prm.cont = True
             self.engine.on_transfer_status(self, prm.statusCode, prm.finalNotify)
 
-        def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
-            # A REFER from the far end (RFC 3515): the platform never acts on one. pjsua's default
-            # (202, then it dials Refer-To itself) makes a call no Call object here owns, and the
-            # 2.10 wheel then dies (SIGSEGV, found by fuzz/targets/sip_udp.py): decline it.
-            prm.statusCode = 603
-
-        def onCallReplaceRequest(self, prm: Any) -> None:  # noqa: N802
-            # An INVITE with Replaces (RFC 3891) for one of our calls: not taken over, same reason.
-            prm.statusCode = 603
-
     return Account, Call
 
 
 _classes: tuple[type, type] | None = None
 _port_class: type | None = None
-_fax_class: type | None = None
 
 
-def _FaxPort(engine: Engine, leg: Leg, endpoint: Any) -> Any:  # noqa: N802
-    global _fax_class
-    if _fax_class is None:
-        pj = pjsua2_module()
-
-        class FaxPort(pj.AudioMediaPort):  # type: ignore[misc, name-defined]
-            def __init__(self, leg: Leg, endpoint: Any) -> None:
-                super().__init__()
-                self.leg = leg
-                self.endpoint = endpoint
-                self.told = False
-
-            def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 (clock thread)
-                if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-                    self.endpoint.receive(bytes(frame.buf))
-                if self.endpoint.done and not self.told:
-                    self.told = True
-                    self.leg.sink("fax_done", None)
-
-            def onFrameRequested(self, frame: Any) -> None:  # noqa: N802 (clock thread)
-                frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-                frame.buf = pj.ByteVector(self.endpoint.transmit(160))
-                frame.size = 320
-
-        _fax_class = FaxPort
-    return _fax_class(leg, endpoint)
-
-
-def _Port(engine: Engine, leg: Leg) -> Any:  # noqa: N802
+def _Port() -> Any:  # noqa: N802
+    """An AudioMediaPort whose frames go where its ``use`` says: ``(leg, None, told)`` sends the
+    caller's audio to the leg as ``audio`` events; ``(leg, endpoint, told)`` runs a fax
+    endpoint both ways and tells the leg ``fax_done`` once; ``None``: idle, frames dropped.
+    ``use`` is one attribute, swapped whole, so the clock thread never sees half a change."""
     global _port_class
     if _port_class is None:
         pj = pjsua2_module()
 
         class Port(pj.AudioMediaPort):  # type: ignore[misc, name-defined]
-            leg: Leg | None = None  # a frame can arrive through a proxy that has no instance state
-
-            def __init__(self, leg: Leg) -> None:
-                super().__init__()
-                self.leg = leg
+            use: tuple[Leg, Any, list[bool]] | None = None
+            rate = 8000
 
             def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 (clock thread)
-                # An exception here is raised on PJSIP's clock thread and stalls every call of
-                # the process (seen as AttributeError 'leg' under load): drop the frame instead.
-                leg = self.leg
-                if leg is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO:
+                # An exception here is raised on PJSIP's clock thread: drop the frame instead.
+                use = self.use
+                if use is None or frame.type != pj.PJMEDIA_FRAME_TYPE_AUDIO or not frame.size:
+                    return
+                leg, endpoint, told = use
+                if endpoint is None:
                     leg.sink("audio", bytes(frame.buf))
+                    return
+                endpoint.receive(bytes(frame.buf))
+                if endpoint.done and not told[0]:
+                    told[0] = True
+                    leg.sink("fax_done", None)
+
+            def onFrameRequested(self, frame: Any) -> None:  # noqa: N802 (clock thread)
+                use = self.use
+                if use is None or use[1] is None:
+                    return
+                frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
+                frame.buf = pj.ByteVector(use[1].transmit(160))
 
         _port_class = Port
-    return _port_class(leg)
+    return _port_class()
 
 
 def _Account(engine: Engine) -> Any:  # noqa: N802
