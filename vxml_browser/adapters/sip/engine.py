@@ -795,6 +795,16 @@ def _make_classes() -> tuple[type, type]:
             prm.cont = True
             self.engine.on_transfer_status(self, prm.statusCode, prm.finalNotify)
 
+        def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
+            # A REFER from the far end (RFC 3515): the platform never acts on one. pjsua's default
+            # (202, then it dials Refer-To itself) makes a call no Call object here owns, and the
+            # 2.10 wheel then dies (SIGSEGV, found by fuzz/targets/sip_udp.py): decline it.
+            prm.statusCode = 603
+
+        def onCallReplaceRequest(self, prm: Any) -> None:  # noqa: N802
+            # An INVITE with Replaces (RFC 3891) for one of our calls: not taken over, same reason.
+            prm.statusCode = 603
+
     return Account, Call
 
 
