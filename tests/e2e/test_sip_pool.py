@@ -92,6 +92,13 @@ def test_pool_spreads_calls_and_survives_a_dead_worker(app: AppServer, fresh: Ap
         assert wait_for(lambda: pool.find("worker-died"), 10), pool.events
         died = pool.find("worker-died")[0]
         assert died["calls"] == 1 and died["ended"] == 1, json.dumps(died)
+        # the killed call still has its record: answered, ended now, cause worker-died
+        assert died["recorded"] == 1, json.dumps(died)
+        lost = [r for r in fresh.received["records"] if r["cause"] == "worker-died"]
+        assert len(lost) == 1 and lost[0]["worker"] == died["worker"], fresh.received["records"]
+        assert lost[0]["call_id"] == died["dialogs"][0]["call_id"]
+        assert lost[0]["start"] <= lost[0]["answer"] <= lost[0]["end"]
+        assert lost[0]["app"].endswith("/ivr/main.vxml")
         # the orphaned caller got a BYE well before its own 5 s limit
         ended = []
         for ua in held:

@@ -11,8 +11,9 @@
   that does not answer and fails an unanswered INVITE over to the next worker.
 * When a worker dies, its calls are ended cleanly: the supervisor binds the dead worker's SIP
   port and sends a BYE in each of its open dialogs (it is the same address the callers know,
-  so their BYE handling is ordinary), then restarts the worker on the same port; Kamailio's
-  probe brings it back into rotation.
+  so their BYE handling is ordinary), posts each such call's record (cause ``worker-died``,
+  from the record the worker reported with the dialog) to ``call_records_url``, then restarts
+  the worker on the same port; Kamailio's probe brings it back into rotation.
 * The supervisor ends only the processes it started, by PID.
 """
 
@@ -180,12 +181,29 @@ class Pool:
             return
         orphans = list(w.dialogs.values())
         ended = await asyncio.to_thread(end_dialogs, orphans, w.port, self.config.host)
+        recorded = await self.record_orphans(orphans)
         self.emit({"event": "worker-died", "worker": w.index, "pid": proc.pid, "code": code,
-                   "calls": len(orphans), "ended": ended, "dialogs": orphans})
+                   "calls": len(orphans), "ended": ended, "recorded": recorded, "dialogs": orphans})
         w.restarts += 1
         await asyncio.sleep(0.2)
         if not self.stopping.is_set():  # shutting down meanwhile: no new worker to orphan
             await self.start_worker(w)
+
+    async def record_orphans(self, orphans: list[dict[str, Any]]) -> int:
+        """Post the call record of each call a dead worker left (cause ``worker-died``, ended
+        now), from what the worker reported when the call was answered; returns how many the
+        records URL took."""
+        import aiohttp
+
+        from .worker import post_call_record
+
+        records = [{**d["record"], "end": time.time(), "cause": "worker-died"}
+                   for d in orphans if d.get("record")]
+        if not records or not self.config.call_records_url:
+            return 0
+        async with aiohttp.ClientSession() as session:
+            done = [await post_call_record(session, self.config, r) for r in records]
+        return sum(done)
 
     def emit(self, event: dict[str, Any]) -> None:
         print(json.dumps(event), flush=True)

@@ -39,6 +39,25 @@ def _user(uri: str) -> str:
     return m.group(1) if m else ""
 
 
+
+async def post_call_record(session: aiohttp.ClientSession | None, config: SipConfig,
+                           record: dict[str, Any]) -> bool:
+    """POST one call record (JSON) to ``call_records_url``, with ``call_records_token`` as a
+    bearer token; False (and a warning) when it could not be delivered."""
+    url = config.call_records_url
+    if not url or session is None:
+        return False
+    token = config.call_records_token
+    headers = {"Authorization": f"Bearer {token}"} if token else None
+    try:
+        async with session.post(url, json=record, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=5)) as resp:
+            await resp.read()
+            return resp.status < 300
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("call record to %s: %s", url, exc)
+        return False
+
 class Worker:
     def __init__(self, config: SipConfig, *, index: int = 0, port: int | None = None,
                  rtp_port: int | None = None, report_dialogs: bool = False) -> None:
@@ -47,6 +66,7 @@ class Worker:
         self.port = port or config.port
         self.rtp_port = rtp_port or config.rtp_port
         self.calls: dict[int, SipCall] = {}
+        self.records: dict[int, CallRecord] = {}  # each running call's record, as it is so far
         self.tasks: set[asyncio.Task[None]] = set()
         self.documents = DocumentCache()
         self.http_cache = HttpCache()
@@ -84,7 +104,10 @@ class Worker:
         if call is not None:
             call.on_event(kind, arg)
             if kind == "confirmed" and self.report_dialogs:
-                print(json.dumps({"event": "dialog", "key": key, **arg}), flush=True)
+                # the record so far: the supervisor posts it if this process dies (pool.py)
+                record = self.records.get(key)
+                so_far = {**record.as_json(), "answer": time.time()} if record else None
+                print(json.dumps({"event": "dialog", "key": key, **arg, "record": so_far}), flush=True)
 
     def app_of(self, details: dict[str, Any]) -> str:
         """The app a call runs: the one its called user (DID) maps to, or the default."""
@@ -110,6 +133,7 @@ class Worker:
         app = self.app_of(details)
         record = CallRecord(details.get("call_id", ""), details.get("remote_uri", ""),
                             details.get("local_uri", ""), app, time.time(), worker=self.index)
+        self.records[call.key] = record
         session = Session(documents=self.documents, **self.config.limits.session_options())
         try:
             if not app:
@@ -137,6 +161,7 @@ class Worker:
             record.answer = call.answered_at
             record.end = time.time()
             self.calls.pop(call.key, None)
+            self.records.pop(call.key, None)
             self.completed += 1
             if self.report_dialogs:
                 print(json.dumps({"event": "ended", "key": call.key}), flush=True)
@@ -153,19 +178,9 @@ class Worker:
         return self._fax_store
 
     async def post_record(self, record: CallRecord) -> None:
-        url = self.config.call_records_url
-        if not url:
-            return
-        if self.records_session is None:
+        if self.config.call_records_url and self.records_session is None:
             self.records_session = aiohttp.ClientSession()
-        try:
-            token = self.config.call_records_token
-            headers = {"Authorization": f"Bearer {token}"} if token else None
-            async with self.records_session.post(url, json=record.as_json(), headers=headers,
-                                                 timeout=aiohttp.ClientTimeout(total=5)) as resp:
-                await resp.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("call record to %s: %s", url, exc)
+        await post_call_record(self.records_session, self.config, record.as_json())
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
