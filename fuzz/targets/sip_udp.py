@@ -134,6 +134,27 @@ SIP_FINDINGS = (
         "dtmf-relay in engine.on_tsx (it already parses application/dtmf).",
     ),
     Known(
+        "sip-far-end-refer-segfault", "sip_udp",
+        "One REFER in a live call's dialog killed the 2.10 worker (SIGSEGV in libHandleEvents, all "
+        "its calls lost): pjsua's default accepted it (202) and dialled Refer-To itself, a call no "
+        "Call object of the engine owned. An INVITE with Replaces naming a live call is the same "
+        "path. 3 deaths in 20 s of in-dialog fuzz before; 0 in 112,000 datagrams after.",
+        "REFER sip:ivr@W SIP/2.0 (the call's Call-ID and tags) ... Refer-To: <sip:x@127.0.0.1:P>",
+        "fixed in aae3e98", "test_a_refer_from_the_caller_is_declined_and_the_worker_lives",
+        "vxml_browser/adapters/sip/engine.py: the Call class declines onCallTransferRequest and "
+        "onCallReplaceRequest with 603 (the platform never acts on a far end's REFER).",
+    ),
+    Known(
+        "sip-answer-failure-traceback", "sip_udp",
+        "An INVITE whose offer pjsua takes (180) but cannot answer (the 200 fails: 488 Not "
+        "Acceptable Here) raised pjsua2.Error out of SipCall.answer: a platform-error traceback "
+        "in the worker log and a call record with cause platform-error.",
+        "(an INVITE from an INVITE flood of the storm)", "fixed in 25c22e5",
+        "test_a_storm_of_malformed_sip_leaves_the_worker_and_its_calls_whole",
+        "vxml_browser/adapters/sip/call.py SipCall.answer: a failed answer logs a warning and "
+        "hangs the leg up; the session hears a hangup.",
+    ),
+    Known(
         "pjsip-2.15-response-to-ack-abort", "sip_udp",
         "On the 2.15 wheel the worker died three times in a 20 s campaign with an assertion in "
         "pjsip_endpt_create_response (a response being built for an ACK). Not reproduced by "
