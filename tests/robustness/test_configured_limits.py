@@ -203,6 +203,18 @@ def test_a_document_over_the_configured_size_is_error_badfetch(origins, capsys, 
     assert prompts(events) == ["caught error.badfetch"]
 
 
+def test_data_over_the_configured_document_size_is_error_badfetch(origins, capsys, tmp_path) -> None:
+    """``<data>`` (VoiceXML 2.1 §5.1) is parsed under the configured max_document_bytes."""
+    a = origins[0]
+    a.page("big-data.xml", "<r>1</r>" + " " * 20_000, "application/xml")
+    url = app(a, "big-data.vxml", '<form><block><data name="d" src="big-data.xml"/>'
+              "<prompt>read</prompt></block></form>")
+    assert prompts(console(capsys, url, "--limits", limits_file(tmp_path, "max_document_bytes = 30_000"))) == [
+        "read"]
+    events = console(capsys, url, "--limits", limits_file(tmp_path, "max_document_bytes = 10_000"))
+    assert prompts(events) == ["caught error.badfetch"]
+
+
 @pytest.mark.parametrize(("name", "body", "media_type"), [
     ("big.grxml", grammar("yes").replace("</grammar>", " " * 20_000 + "</grammar>"), "application/srgs+xml"),
     ("big.gram", "#ABNF 1.0; root $r; $r = yes;" + " " * 20_000, "application/srgs"),

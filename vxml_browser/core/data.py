@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .events import Thrown
 from .model import DocumentError, parse_xml
+from .model.document import MAX_DOCUMENT_BYTES
 
 if TYPE_CHECKING:
     from .scripting import ScriptEngine
@@ -103,10 +104,13 @@ def _to_json(el: Any) -> Any:
     return {"n": f"{prefix}:{local}" if prefix else local, "l": local, "ns": ns, "a": attrs, "c": children}
 
 
-def xml_to_dom(engine: ScriptEngine, content: bytes, uri: str) -> Any:
-    """The DOM Document for an XML body, or error.badfetch if it is not well-formed XML."""
+def xml_to_dom(engine: ScriptEngine, content: bytes, uri: str,
+               max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
+    """The DOM Document for an XML body, or error.badfetch if it is not well-formed XML or is
+    over ``max_bytes`` (the session's max document bytes: 2.1 §5.1 leaves the size to the
+    platform)."""
     try:
-        root = parse_xml(content, uri)
+        root = parse_xml(content, uri, max_bytes)
     except DocumentError as exc:
         return Thrown("error.badfetch", str(exc))
     if not getattr(engine, "_dom_ready", False):

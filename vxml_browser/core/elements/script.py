@@ -47,7 +47,7 @@ def run_data(node: Node, ctx: Interpreter, scope: Scope) -> Generator[Any, Any, 
     )
     if isinstance(fetched, Thrown):
         return fetched
-    dom = xml_to_dom(ctx.engine, fetched.content, fetched.uri)
+    dom = xml_to_dom(ctx.engine, fetched.content, fetched.uri, ctx.session.max_document_bytes)
     if isinstance(dom, Thrown):
         return dom
     name = node.get("name")
