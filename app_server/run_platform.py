@@ -79,7 +79,8 @@ async def main_async(args: argparse.Namespace) -> int:
     try:
         async with limits.fetcher(url) as fetcher:
             await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600,
-                              session_options=limits.session_options())
+                              session_options=limits.session_options(),
+                              max_recording_bytes=limits.max_recording_bytes)
         if args.app in static:
             return 0
         bearer = {"Authorization": f"Bearer {settings.call_records_token}"}

@@ -1,7 +1,7 @@
 """Each browser limit set in a ``[limits]`` table and hit through the command a user runs
 (issue 10, "Limits" and "Security: origins"): ``vxml-browser console --limits FILE`` against
-real HTTP servers on 127.0.0.1, and the SIP platform's config. (The recording and calls-per-worker
-limits need a SIP call: tests/e2e/test_sip_limits.py.)"""
+real HTTP servers on 127.0.0.1, and the SIP platform's config. (The SIP recorder's recording
+limit and the calls-per-worker limit need a SIP call: tests/e2e/test_sip_limits.py.)"""
 
 from __future__ import annotations
 
@@ -227,6 +227,19 @@ def test_a_grammar_over_the_configured_size_is_error_badfetch(origins, capsys, t
               "<prompt>say</prompt></field></form>")
     events = console(capsys, url, "--limits", limits_file(tmp_path, "max_grammar_bytes = 10_000"))
     assert prompts(events) == ["say", "caught error.badfetch"]
+
+
+def test_a_console_recording_over_the_configured_size_ends_as_maxtime(origins, capsys, tmp_path) -> None:
+    """``max_recording_bytes`` caps the console's recordings as the SIP recorder's (the caller
+    talks 1.7 s: 27,200 bytes of 16-bit PCM at 8 kHz; the cap keeps 0.5 s)."""
+    url = app(origins[0], "record.vxml", '<form><record name="r" maxtime="10s"><prompt>speak</prompt>'
+              '<filled><prompt><value expr="r$.maxtime"/> <value expr="r$.duration"/> '
+              '<value expr="r$.size"/></prompt></filled></record></form>')
+    lines = tmp_path / "lines.txt"
+    lines.write_text("say one two three\n")
+    limits = limits_file(tmp_path, "max_recording_bytes = 8000")
+    assert prompts(console(capsys, url, "--input", str(lines))) == ["speak", "false 1700 27244"]
+    assert prompts(console(capsys, url, "--input", str(lines), "--limits", limits)) == ["speak", "true 500 8044"]
 
 
 def test_the_configured_max_fetch_time_cuts_a_longer_fetchtimeout(origins, capsys, tmp_path) -> None:

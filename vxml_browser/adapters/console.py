@@ -76,6 +76,7 @@ def run_console(source: str, lines: Iterable[str], *, as_json: bool = False, tra
     async def main() -> dict[str, Any]:
         async with limits.fetcher(uri) as fetcher:
             return await run_session(uri, caller, fetcher=fetcher, trace=tracer if trace else None,
-                                     timeout_s=3600, session_options=limits.session_options())
+                                     timeout_s=3600, session_options=limits.session_options(),
+                                     max_recording_bytes=limits.max_recording_bytes)
 
     return asyncio.run(main())

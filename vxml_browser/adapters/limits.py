@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -70,11 +71,24 @@ class BrowserLimits:
             return None
         return (origin_of(app_uri), *self.allowed_origins)
 
-    def fetcher(self, app_uri: str, *, cache: HttpCache | None = None) -> HttpFetcher:
-        """A call's ``HttpFetcher`` under these limits (give each call its own: cookies)."""
+    def fetcher(self, app_uri: str, *, cache: HttpCache | None = None,
+                headers: Mapping[str, str] | None = None) -> HttpFetcher:
+        """A call's ``HttpFetcher`` under these limits (give each call its own: cookies), sending
+        ``headers`` with every request (the SIP platform's ``X-Call-ID``)."""
         return HttpFetcher(cache=cache, timeout_s=self.fetch_timeout_s,
                            max_timeout_s=self.max_fetch_time_s, max_body_bytes=self.max_fetch_bytes,
-                           allowed_origins=self.origins_for(app_uri))
+                           allowed_origins=self.origins_for(app_uri), headers=headers)
+
+
+def recording_cap(captured_bytes: int, max_bytes: int) -> tuple[int, bool]:
+    """``max_recording_bytes`` applied to a ``<record>`` that has captured ``captured_bytes`` of
+    16-bit PCM: the bytes it keeps (whole samples, at most ``max_bytes``; 0: no cap) and whether
+    it reached the cap, which ends the recording as maxtime does (the ``maxtime`` shadow
+    variable true; VoiceXML 2.0 §2.3.6 leaves the default maxtime to the platform). The SIP and
+    console platforms both record under this rule."""
+    if max_bytes and captured_bytes >= max_bytes:
+        return max_bytes - max_bytes % 2, True
+    return captured_bytes - captured_bytes % 2, False
 
 
 _DEFAULTS = {f.name: f.default for f in fields(BrowserLimits)}

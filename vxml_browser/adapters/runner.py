@@ -51,6 +51,7 @@ from ..core.interpreter import DocumentCache
 from ..core.session import Session
 from .caller import Caller
 from .fetcher import Fetcher
+from .limits import recording_cap
 
 TRANSFER_OUTCOMES = frozenset({
     "busy", "noanswer", "network_busy", "near_end_disconnect", "far_end_disconnect",
@@ -66,23 +67,36 @@ def prompt_event(prompt: Prompt) -> dict[str, Any]:
     }
 
 
-def silent_wav(seconds: float, rate: int = 8000) -> bytes:
-    """A WAV file of ``seconds`` of silence (what a console "recording" holds)."""
+RECORDING_RATE = 8000
+"""The sample rate of a console recording."""
+
+
+def _silent_wav_samples(samples: int, rate: int) -> bytes:
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(struct.pack("<h", 0) * int(seconds * rate))
+        w.writeframes(struct.pack("<h", 0) * samples)
     return buf.getvalue()
 
 
-def _recording(media_type: str, seconds: float) -> Recording:
+def silent_wav(seconds: float, rate: int = RECORDING_RATE) -> bytes:
+    """A WAV file of ``seconds`` of silence (what a console "recording" holds)."""
+    return _silent_wav_samples(int(seconds * rate), rate)
+
+
+def _recording(media_type: str, seconds: float, max_bytes: int) -> tuple[Recording, bool]:
+    """``seconds`` of silence as ``<record>`` captured it (16-bit PCM) under the
+    ``max_recording_bytes`` cap ``max_bytes``, in ``media_type``; and whether the cap ended it."""
+    kept, capped = recording_cap(int(seconds * RECORDING_RATE) * 2, max_bytes)
+    samples = kept // 2
     if media_type == "audio/basic":
-        data = b"\xff" * int(seconds * 8000)  # µ-law silence
+        data = b"\xff" * samples  # µ-law silence
     else:
-        data = silent_wav(seconds)
-    return Recording(data=data, media_type=media_type, duration_ms=int(seconds * 1000))
+        data = _silent_wav_samples(samples, RECORDING_RATE)
+    duration_ms = samples * 1000 // RECORDING_RATE
+    return Recording(data=data, media_type=media_type, duration_ms=duration_ms), capped
 
 
 @dataclass
@@ -95,6 +109,8 @@ class ConsolePlatform:
     speech: Callable[[Collect, str], Input] | None = None
     """Turns a ``say TEXT`` line into the input a recognizer would give (TTS then ASR);
     without it the recognizer hears the text exactly."""
+    max_recording_bytes: int = 0
+    """A ``<record>``'s captured 16-bit PCM at most (``BrowserLimits``; 0: maxtime only)."""
 
     def emit(self, event: dict[str, Any]) -> None:
         self.caller.hear(event)
@@ -153,13 +169,16 @@ class ConsolePlatform:
             return Hangup()
         if verb in ("silence", "noinput"):
             return NoInput()
-        if verb == "dtmf":
+        if verb == "dtmf":  # a key after 1 s, unless the cap ended the recording first
+            recording, capped = _recording(action.media_type, 1.0, self.max_recording_bytes)
             key = (rest[:1] or "#").upper()
-            return Recorded(_recording(action.media_type, 1.0), termchar=key if action.dtmfterm else None)
+            return Recorded(recording, termchar=key if action.dtmfterm and not capped else None,
+                            maxtime=capped)
         words = max(1, len(rest.split()))
         seconds = min(action.maxtime_s or 30.0, 0.4 * words + 0.5)
         maxtime = bool(action.maxtime_s) and 0.4 * words + 0.5 >= action.maxtime_s
-        return Recorded(_recording(action.media_type, seconds), maxtime=maxtime,
+        recording, capped = _recording(action.media_type, seconds, self.max_recording_bytes)
+        return Recorded(recording, maxtime=maxtime or capped,
                         utterance=Alternative(rest, 1.0) if rest else None)
 
     def transfer(self, action: Transfer) -> Input:
@@ -226,13 +245,15 @@ async def run_session(
     trace: Any = None,
     speech: Callable[[Collect, str], Input] | None = None,
     session_options: dict[str, Any] | None = None,
+    max_recording_bytes: int = 0,
 ) -> dict[str, Any]:
     """Run one call to the end; returns the final exit event (also given to the caller).
-    ``session_options`` are more ``Session`` limits (``BrowserLimits.session_options()``)."""
+    ``session_options`` are more ``Session`` limits (``BrowserLimits.session_options()``);
+    ``max_recording_bytes`` caps each recording (``recording_cap``; 0: no cap)."""
     options = {"max_steps": max_steps, **(session_options or {})}
     session = Session(documents=documents, trace=trace, clock=time.time,
                       seed=random.getrandbits(64), **options)
-    platform = ConsolePlatform(caller, speech=speech)
+    platform = ConsolePlatform(caller, speech=speech, max_recording_bytes=max_recording_bytes)
     variables = session_vars or {
         "connection": {
             "local": {"uri": "console:ivr"}, "remote": {"uri": "console:caller"},

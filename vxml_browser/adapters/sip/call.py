@@ -53,6 +53,7 @@ from ...core.inputs import (
     TransferDone,
 )
 from ..fetcher import Fetcher
+from ..limits import recording_cap
 from ..media import encode_recording, rms
 from .engine import Engine
 from .prompts import PromptRenderer
@@ -481,10 +482,9 @@ class SipCall:
         return NoInput()
 
     async def record(self, action: Record) -> Input:
-        """A ``<record>`` (VoiceXML 2.0 §2.3.6). ``max_recording_bytes`` is the platform's own
-        maxtime, in bytes of the captured audio (16-bit PCM at the bridge rate): reaching it ends
-        the recording as maxtime does, keeping what was captured (up to the cap), with the
-        ``maxtime`` shadow variable true; §2.3.6 leaves the default maxtime to the platform."""
+        """A ``<record>`` (VoiceXML 2.0 §2.3.6) under ``max_recording_bytes`` (``recording_cap``,
+        in bytes of 16-bit PCM at the bridge rate: reaching it ends the recording as maxtime
+        does, keeping the audio up to the cap)."""
         await self.queue_prompts(action.prompts)
         await self.answer()
         await self.drain()
@@ -534,7 +534,7 @@ class SipCall:
                     silent_for = 0.0
                 else:
                     silent_for += frame / rate
-            over = self.max_recording_bytes and offset - 44 >= self.max_recording_bytes
+            _, over = recording_cap(offset - 44, self.max_recording_bytes)
             if over or (action.maxtime_s and elapsed >= action.maxtime_s):
                 maxtime = True
                 break
@@ -553,8 +553,8 @@ class SipCall:
             except OSError:
                 pass
         pcm = np.frombuffer(data[44:len(data) - (len(data) - 44) % 2], dtype="<i2")
-        if self.max_recording_bytes:
-            pcm = pcm[: self.max_recording_bytes // 2]
+        kept, _ = recording_cap(len(pcm) * 2, self.max_recording_bytes)
+        pcm = pcm[: kept // 2]
         if self.hung_up and not heard:
             return Hangup()
         if noinput:
