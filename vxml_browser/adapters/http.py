@@ -14,6 +14,10 @@ a failed fetch. What it does, and where the rules come from:
   continue with GET; 307/308 repeat the method and body. A fragment is inherited by a redirect
   target without one (RFC 9110 §10.2.2). ``Fetched.uri`` is the final URI.
 - A body over ``max_body_bytes`` fails the fetch instead of filling memory.
+- ``headers`` are sent with every request of the fetcher (documents, submits, ``<data>``,
+  redirect hops), e.g. the SIP platform's ``X-Call-ID``. They are not part of the cache key (the
+  URI), so calls sharing an ``HttpCache`` share its entries, except a response whose ``Vary``
+  names one of them: that is reused only for the same value (RFC 9111 §4.1).
 - ``Fetched.media_type`` is the Content-Type without parameters (or guessed from the extension);
   ``Fetched.validator`` is the ETag, else Last-Modified, else ``sha1:`` of the body: the
   interpreter keys parsed documents by (uri, validator).
@@ -260,7 +264,8 @@ class HttpFetcher:
     is used for a fetch whose ``attrs.timeout_s`` is not positive; ``max_timeout_s``, when given,
     bounds every fetch whatever its fetchtimeout (a platform limit). ``allowed_origins``
     (``scheme://host[:port]``, or ``file://`` for local files), when given, refuses every other
-    origin, redirect hops included, with status 0 and a reason naming the origin.
+    origin, redirect hops included, with status 0 and a reason naming the origin. ``headers``
+    go with every request (see the module docstring); the per-request ones win over them.
     """
 
     def __init__(
@@ -274,6 +279,7 @@ class HttpFetcher:
         max_redirects: int = DEFAULT_MAX_REDIRECTS,
         allowed_origins: Iterable[str] | None = None,
         user_agent: str = USER_AGENT,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._session = session
         self._owns_session = session is None
@@ -286,6 +292,7 @@ class HttpFetcher:
             None if allowed_origins is None else frozenset(map(origin_of, allowed_origins))
         )
         self.user_agent = user_agent
+        self.headers = dict(headers or {})
 
     async def __aenter__(self) -> Self:
         return self
@@ -440,7 +447,7 @@ class HttpFetcher:
         body: Callable[[], aiohttp.Payload | aiohttp.MultipartWriter] | None,
     ) -> _Response:
         """One request/response, through the cache for GET (RFC 9111 §4)."""
-        headers = {"Accept": ACCEPT.get(request.kind, "*/*"), "User-Agent": self.user_agent}
+        headers = {**self.headers, "Accept": ACCEPT.get(request.kind, "*/*"), "User-Agent": self.user_agent}
         directives = []
         if request.attrs.maxage is not None:
             directives.append(f"max-age={max(0, int(request.attrs.maxage))}")

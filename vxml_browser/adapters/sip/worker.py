@@ -2,8 +2,9 @@
 
 The engine thread (``engine.py``) owns PJSIP; the loop owns the interpreters. An incoming call
 is posted to the loop, which creates its ``SipCall`` and runs the session; every later event of
-that leg is posted in order to ``Worker.dispatch``. When the call ends the worker POSTs a call
-record (JSON) to ``call_records_url``.
+that leg is posted in order to ``Worker.dispatch``. Every fetch of a call sends its SIP Call-ID
+as ``X-Call-ID``; when the call ends the worker POSTs a call record (JSON) to
+``call_records_url`` (the app server's ``/calls``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ async def post_call_record(session: aiohttp.ClientSession | None, config: SipCon
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("call record to %s: %s", url, exc)
         return False
+
+
+def call_headers(sip_call_id: str) -> dict[str, str]:
+    """What every fetch of a call sends: ``X-Call-ID``, the SIP Call-ID (RFC 3261 §20.8), so
+    the app server files the call's pages and its call record under one id (app_server/calls.py)
+    without a parameter in the URLs the HTTP cache keys on. None for a Call-ID that is not
+    printable ASCII (never one a parser passed on)."""
+    if sip_call_id and sip_call_id.isascii() and sip_call_id.isprintable():
+        return {"X-Call-ID": sip_call_id}
+    return {}
+
 
 class Worker:
     def __init__(self, config: SipConfig, *, index: int = 0, port: int | None = None,
@@ -117,7 +129,8 @@ class Worker:
     def new_call(self, key: int, details: dict[str, Any]) -> None:
         assert self.engine is not None
         limits = self.config.limits
-        fetcher = limits.fetcher(self.app_of(details), cache=self.http_cache)
+        fetcher = limits.fetcher(self.app_of(details), cache=self.http_cache,
+                                 headers=call_headers(details.get("call_id", "")))
         call = SipCall(self.engine, key, details, renderer=self.renderer, fetcher=fetcher,
                        recognizer_for=self.recognizer_for, fax_store=self.fax_store(),
                        fax_ident=self.config.fax_ident, acd=self.acd)
