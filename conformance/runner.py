@@ -77,13 +77,15 @@ def load_run_session() -> Session:
     return run_session
 
 
-def make_fetcher() -> Any:
-    """A fresh ``HttpFetcher`` (an async context manager)."""
+def make_fetcher(base_url: str) -> Any:
+    """A fresh ``HttpFetcher`` (an async context manager) under the browser's default limits:
+    it may fetch from the local server's origin only (``BrowserLimits.origins_for``), as the
+    console command would; the suite's tests fetch from their own folder."""
     if os.environ.get(FETCHER_ENV):
         return _named(os.environ[FETCHER_ENV])()
-    from vxml_browser.adapters.http import HttpFetcher
+    from vxml_browser.adapters.limits import BrowserLimits
 
-    return HttpFetcher()
+    return BrowserLimits().fetcher(base_url)
 
 
 def entry_url(base_url: str, test: SuiteTest, suite_dir: Path) -> str:
@@ -157,7 +159,8 @@ async def run_many(tests: Sequence[Any], root: Path, *, kind: str = "suite",
     app_factory, run_item = kind_of(kind)
     async with AsyncExitStack() as stack:
         server = await stack.enter_async_context(LocalServer(app_factory(root)))
-        fetcher = await stack.enter_async_context((fetcher_factory or make_fetcher)())
+        fetcher = await stack.enter_async_context(
+            fetcher_factory() if fetcher_factory else make_fetcher(server.base_url))
         gate = asyncio.Semaphore(max(1, concurrency))
 
         async def one(test: Any) -> CallResult:
@@ -192,7 +195,7 @@ async def _worker_loop(kind: str, root: Path, timeout_s: float, concurrency: int
         return
     async with AsyncExitStack() as stack:
         server = await stack.enter_async_context(LocalServer(app_factory(root)))
-        fetcher = await stack.enter_async_context(make_fetcher())
+        fetcher = await stack.enter_async_context(make_fetcher(server.base_url))
         running: set[asyncio.Task[None]] = set()
 
         async def one(test: Any) -> None:
