@@ -1,6 +1,8 @@
-"""Faults injected into the parts that exist today (issue 10, "Faults"): the app server
+"""Faults injected into the app server and its database (issue 10, "Faults"): the app server
 killed and restarted in the middle of a call, the database going away in the middle of a write.
-The SIP worker kill and the agent-queue restart come with those parts (see fuzz/REPORT.md).
+The other faults need a SIP call and are tests/e2e's: a SIP worker killed mid-call
+(test_sip_pool.py, ``test_pool_spreads_calls_and_survives_a_dead_worker``) and the agent queue
+restarted with callers waiting (test_cti_queue_restart.py).
 
 The app server runs as a real process here (``python -m app_server.cli``), so that killing it
 is what a crash is: the browser's next fetch is refused, and the caller must hear the
