@@ -542,6 +542,37 @@ class Engine:
                 except Exception:
                     pass
 
+    def connect(self, src: int, dst: int) -> bool:
+        """One-way audio: leg ``dst`` hears leg ``src`` (a supervisor's listen, whisper and
+        barge paths beside a ``bridge``). False, and nothing done, unless both legs have media."""
+        media = self._live_media(src, dst)
+        if media is None:
+            return False
+        media[0].startTransmit(media[1])
+        return True
+
+    def disconnect(self, src: int, dst: int) -> None:
+        """Undo ``connect``. Nothing when either leg is gone: ``stopTransmit`` on the media of a
+        DISCONNECTED call aborts the process (docs/DEPENDENCIES.md), and its port has left the
+        bridge with its paths anyway."""
+        media = self._live_media(src, dst)
+        if media is None:
+            return
+        try:
+            media[0].stopTransmit(media[1])
+        except Exception as exc:
+            log.debug("disconnect %s -> %s: %s", src, dst, exc)
+
+    def _live_media(self, *keys: int) -> list[Any] | None:
+        """The legs' AudioMedia, or None when one of them is not up or already gone."""
+        media = []
+        for key in keys:
+            leg = self.legs.get(key)
+            if leg is None or leg.disconnected or leg.media is None:
+                return None
+            media.append(leg.media)
+        return media
+
     def rx_packets(self, key: int) -> int | None:
         """Packets (RTP, and RTCP reports) received so far on the leg's audio stream; None
         without one (a bridge watches this to tell a far end whose media stopped:

@@ -25,6 +25,14 @@ Design:
   ``Leave`` (exit)        transfers the caller to ``destination`` (blind or bridge, as the
                           ``<transfer>``), or ends the transfer with ``noanswer`` when there is none
   ``Ended``               the ACD ended the call (a supervisor's forced hang-up): the agent's leg ends
+  ``Monitor``             (on a bridged call) dials the supervisor's contact on a new leg and, once
+                          he answers, joins him through the conference bridge by ``mode``:
+                          ``listen`` he hears both; ``whisper`` the agent hears him too; ``barge``
+                          all three hear each other; ``intercept`` his leg takes the agent's place
+                          in the bridge and the agent's leg ends (``monitor_links``,
+                          ``QueuedCaller.intercept``). Another ``monitor`` changes the mode, or
+                          re-dials when the contact differs. His hanging up ends the monitoring
+                          only; the call's end hangs his leg up
   ======================  =========================================================================
 
 * The caller's keys while waiting go to the ACD (``key``: exit keys). A caller who hangs up is
@@ -54,8 +62,11 @@ Design:
   destination; no connection was made, so no outcome such as ``network_disconnect`` applies), and
   the ACD is told the caller hung up when it comes back. A transfer that cannot be queued at all
   (the ACD is away when it starts) fails at once with the same error.
-* Not done yet: ``Monitor`` (a supervisor's listen/whisper/barge legs) is logged and ignored;
-  callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with ``callback``
+* Monitoring needs no report: the ACD knows the mode it asked for, and on ``intercept`` it ends
+  the agent's part itself. After an intercept the supervisor is the far party: his hang-up is
+  reported as ``hangup`` by ``supervisor``. A supervisor who never answers rings until the call
+  ends (an intercept then leaves the agent with the caller: the agent's hang-up still ends it).
+* Not done yet: callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with ``callback``
   set reaches no call of this process, so nobody dials the caller back yet. The ACD's events
   after the transfer ended (``complete``, ``abandon``) are drained in the background.
 """
@@ -68,7 +79,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Coroutine
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ...core.actions import Prompt, Transfer
@@ -116,6 +127,32 @@ class AcdLink:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+@dataclass
+class Supervisor:
+    """A supervisor's leg on a bridged call (the ACD's ``monitor``)."""
+
+    leg: int
+    contact: str
+    mode: str  # listen, whisper, barge, intercept
+    by: str  # the supervisor's name
+    joined: bool = False  # answered: his audio paths follow ``mode``
+    links: frozenset[tuple[int, int]] = frozenset()  # the one-way paths (src, dst) made for him
+
+
+def monitor_links(mode: str, caller: int, agent: int, supervisor: int) -> frozenset[tuple[int, int]]:
+    """The one-way audio paths ``(src, dst)`` that join a supervisor to the caller-agent bridge
+    in ``mode``: he hears both; under ``whisper`` the agent hears him; under ``barge`` the caller
+    does too. ``intercept`` is a bridge of its own (``QueuedCaller.intercept``): none here."""
+    if mode == "intercept":
+        return frozenset()
+    links = {(caller, supervisor), (agent, supervisor)}
+    if mode in ("whisper", "barge"):
+        links.add((supervisor, agent))
+    if mode == "barge":
+        links.add((supervisor, caller))
+    return frozenset(links)
 
 
 def caller_number(remote_uri: str) -> str:
@@ -175,6 +212,8 @@ class QueuedCaller:
         self.stopped: set[int] = set()  # legs we hung up on the ACD's word (no report)
         self.bridged: tuple[int, str] | None = None
         self.bridged_at = 0.0
+        self.supervisor: Supervisor | None = None  # monitoring the bridged call
+        self.intercepted = False  # the supervisor took the caller: he is the bridged party
         self.music: Any = None
         self.music_token: int | None = None
         self.pending: asyncio.Task[Any] | None = None
@@ -383,24 +422,29 @@ class QueuedCaller:
         """The caller and the agent are bridged: ``SipCall.bridge_until_end`` (the bridged
         transfer's own wait: hang-ups, the transfer's grammars, maxtime, lost RTP), while the
         ACD's actions are still read (``Ended``: a supervisor's forced hang-up ends the agent's
-        leg, which ends the bridge)."""
-        from agent_queue.client import TERMINAL
+        leg, which ends the bridge; ``Monitor``: a supervisor joins) and a supervisor's leg is
+        followed (answered: joined by his mode; an intercept makes his leg the bridged one)."""
+        from agent_queue.client import TERMINAL, Monitor
 
         from .call import DIALOG_FAILED
 
-        call, action = self.call, self.action
+        call = self.call
         assert self.bridged is not None
-        leg, _ = self.bridged
-        state = call.other.setdefault(leg, {})
         loop = asyncio.get_running_loop()
-        bridge = loop.create_task(call.bridge_until_end(action, leg, state, self.bridged_at))
+        bridge = self._bridge()
+        news: asyncio.Task[bool] | None = None  # the supervisor's leg changed
         by_acd = False
         try:
             while not bridge.done():
                 waiting: set[asyncio.Task[Any]] = {bridge}
                 if self.pending is not None:
                     waiting.add(self.pending)
+                if self.supervisor is not None:
+                    if news is None:
+                        news = loop.create_task(call.wait(self._supervisor_news, None))
+                    waiting.add(news)
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                take = False
                 if self.pending is not None and self.pending.done():
                     task, self.pending = self.pending, None
                     got = task.result() if task.exception() is None else None
@@ -409,15 +453,27 @@ class QueuedCaller:
                         if got is not None:
                             by_acd = True
                             log.info("call %s: the ACD ended the call (%s)", call.key, got)
-                            self.hang_up_leg(leg)
+                            self.hang_up_leg(self.bridged[0])
                     else:
-                        log.debug("call %s: ACD action %s during the bridge", call.key, got)
+                        if isinstance(got, Monitor):
+                            take = await self.monitor(got)
+                        else:
+                            log.debug("call %s: ACD action %s during the bridge", call.key, got)
                         self._next()
+                if news is not None and news.done():
+                    news = None
+                    take = await self.supervisor_moved() or take
+                if take and not bridge.done():
+                    bridge = await self.intercept(bridge)
             ended = bridge.result()
         finally:
-            if not bridge.done():
-                bridge.cancel()
+            for task in (bridge, news):
+                if task is not None and not task.done():
+                    task.cancel()
             call.listener = None
+            self.end_monitoring()
+        leg, _ = self.bridged
+        state = call.other.setdefault(leg, {})
         duration = loop.time() - self.bridged_at
         if call.hung_up:
             self.hang_up_leg(leg)
@@ -427,7 +483,7 @@ class QueuedCaller:
         call.engine.submit(call.engine.unbridge, call.key)
         if "disconnected" in state:
             if not by_acd:
-                await self.report("hangup", by="agent")
+                await self.report("hangup", by="supervisor" if self.intercepted else "agent")
             code = state["disconnected"][0]
             far = "network_disconnect" if code in DIALOG_FAILED or code >= 500 else "far_end_disconnect"
             return self.outcome(far, duration)
@@ -436,6 +492,114 @@ class QueuedCaller:
         if isinstance(ended, TransferDone):
             return self.outcome(ended.outcome or "near_end_disconnect", duration, ended)
         return self.outcome(ended, duration)
+
+    def _bridge(self) -> asyncio.Task[str | TransferDone]:
+        """Wait out the bridge with the bridged leg (``SipCall.bridge_until_end``)."""
+        assert self.bridged is not None
+        leg, _ = self.bridged
+        state = self.call.other.setdefault(leg, {})
+        return asyncio.get_running_loop().create_task(
+            self.call.bridge_until_end(self.action, leg, state, self.bridged_at))
+
+    # -- a supervisor on the bridged call (the ACD's ``monitor``) ---------------------------------
+    async def monitor(self, got: Any) -> bool:
+        """A ``Monitor`` action: dial the supervisor, or change the mode of the one on the call
+        (re-dialled when the contact differs). True when the caller is to be his now (an
+        intercept by a supervisor already on the call)."""
+        call = self.call
+        sup = self.supervisor
+        if not got.contact:
+            log.warning("call %s: monitor %s by %s without a contact: nobody to dial", call.key,
+                        got.mode, got.supervisor)
+            return False
+        if sup is not None and sup.contact == got.contact:
+            log.info("call %s: supervisor %s now in %s", call.key, got.supervisor, got.mode)
+            sup.mode, sup.by = got.mode, got.supervisor
+            return sup.joined and self.relink()
+        self.end_monitoring()
+        try:
+            leg = await call.dial(got.contact, None)
+        except Exception as exc:
+            log.info("call %s: cannot dial supervisor %s at %s: %s", call.key, got.supervisor,
+                     got.contact, exc)
+            return False
+        self.supervisor = Supervisor(leg, got.contact, got.mode, got.supervisor)
+        log.info("call %s: dialling supervisor %s at %s (%s)", call.key, got.supervisor,
+                 got.contact, got.mode)
+        return False
+
+    def _supervisor_news(self) -> bool:
+        sup = self.supervisor
+        if sup is None:
+            return True
+        st = self.call.other.get(sup.leg, {})
+        return "disconnected" in st or (not sup.joined and "confirmed" in st and "media" in st)
+
+    async def supervisor_moved(self) -> bool:
+        """The supervisor's leg answered (join him; True: an intercept) or ended (the
+        monitoring ends, the call goes on)."""
+        sup = self.supervisor
+        if sup is None:
+            return False
+        st = self.call.other.get(sup.leg, {})
+        if "disconnected" in st:
+            log.info("call %s: supervisor %s left (%s)", self.call.key, sup.by, st["disconnected"])
+            self.supervisor = None  # his port left the bridge with its paths
+            return False
+        sup.joined = True
+        log.info("call %s: supervisor %s joined (%s)", self.call.key, sup.by, sup.mode)
+        return self.relink()
+
+    def relink(self) -> bool:
+        """Make the joined supervisor's audio paths those of his mode; True for an intercept
+        (``intercept`` makes them)."""
+        sup, engine = self.supervisor, self.call.engine
+        assert sup is not None and self.bridged is not None
+        if sup.mode == "intercept":
+            return True
+        want = monitor_links(sup.mode, self.call.key, self.bridged[0], sup.leg)
+        for src, dst in sup.links - want:
+            engine.submit(engine.disconnect, src, dst)
+        for src, dst in want - sup.links:
+            engine.submit(engine.connect, src, dst)
+        sup.links = want
+        return False
+
+    async def intercept(self, bridge: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """The supervisor takes the caller: the caller is bridged to his leg and the agent's leg
+        ends (the ACD ended the agent's part when it sent the intercept: nothing to report).
+        Returns the wait of the new bridge (the old one's, when his leg is gone already)."""
+        call, engine, sup = self.call, self.call.engine, self.supervisor
+        assert sup is not None and self.bridged is not None
+        bridge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bridge
+        agent_leg, agent = self.bridged
+        for src, dst in sup.links:
+            engine.submit(engine.disconnect, src, dst)
+        sup.links = frozenset()
+        await engine.run(engine.unbridge, call.key)
+        try:
+            await engine.run(engine.bridge, call.key, sup.leg)
+        except KeyError:  # his leg ended meanwhile: the agent keeps the caller
+            log.info("call %s: supervisor %s left before the intercept", call.key, sup.by)
+            self.supervisor = None
+            await engine.run(engine.bridge, call.key, agent_leg)
+            return self._bridge()
+        self.hang_up_leg(agent_leg)
+        self.bridged, self.supervisor, self.intercepted = (sup.leg, sup.by), None, True
+        log.info("call %s: supervisor %s intercepted the call from agent %s", call.key, sup.by, agent)
+        return self._bridge()
+
+    def end_monitoring(self) -> None:
+        """Hang the supervisor's leg up (the call is over, or another contact is dialled)."""
+        sup, self.supervisor = self.supervisor, None
+        if sup is None:
+            return
+        engine = self.call.engine
+        for src, dst in sup.links:
+            engine.submit(engine.disconnect, src, dst)
+        self.hang_up_leg(sup.leg)
 
     def outcome(self, outcome: str, duration: float, done: TransferDone | None = None) -> TransferDone:
         if self.action.type == "blind":  # the agent had the caller: the IVR's part is over

@@ -429,3 +429,167 @@ async def test_an_acd_away_longer_than_reconnect_timeout_is_noroute(tmp_path: Pa
     await acd.start()
     assert await until(lambda: _has(acd, "abandon")), "the ACD kept a caller who had left"
     await c.link.close()
+
+
+# -- a supervisor on the bridged call (the ACD's ``monitor``) --------------------------------------
+SUPERVISOR = "sip:sue@127.0.0.1:5998"
+
+
+def test_monitor_links_by_mode() -> None:
+    caller, agent, sup = 1, 2, 3
+    assert qt.monitor_links("listen", caller, agent, sup) == {(caller, sup), (agent, sup)}
+    assert qt.monitor_links("whisper", caller, agent, sup) == {(caller, sup), (agent, sup), (sup, agent)}
+    assert qt.monitor_links("barge", caller, agent, sup) == {
+        (caller, sup), (agent, sup), (sup, agent), (sup, caller)}
+    assert qt.monitor_links("intercept", caller, agent, sup) == frozenset()
+
+
+async def _talking(acd: Acd, caller: Caller) -> int:
+    """The caller bridged to agent ann; her leg."""
+    await acd.sign_in(ready=True)
+    caller.transfer()
+    leg = await caller.offered_leg()
+    caller.engine.answer_leg(leg)
+    await until(lambda: _state(acd, "CONNECTED"))
+    return leg
+
+
+async def _monitor(acd: Acd, caller: Caller, mode: str, contact: str = SUPERVISOR) -> None:
+    await acd.post("/api/agents/ann/monitor", {"mode": mode, "contact": contact})
+
+
+async def _supervisor_leg(caller: Caller, contact: str = SUPERVISOR) -> int:
+    await until(lambda: caller.engine.dialled[-1][1] == contact)
+    leg, _, headers = caller.engine.dialled[-1]
+    assert headers is None  # no User-to-User for the supervisor
+    return leg
+
+
+def _paths(engine: LegEngine) -> set[tuple[int, int]]:
+    """The one-way paths connected and not disconnected since."""
+    paths: set[tuple[int, int]] = set()
+    for name, args in engine.commands:
+        if name == "connect":
+            paths.add(args)
+        elif name == "disconnect":
+            paths.discard(args)
+    return paths
+
+
+async def test_listen_dials_the_supervisor_who_then_hears_caller_and_agent(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    sup = await _supervisor_leg(caller)
+    assert _paths(caller.engine) == set(), "joined before he answered"
+    caller.engine.answer_leg(sup)
+    assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup)})
+
+
+async def test_whisper_lets_the_agent_hear_the_supervisor_but_not_the_caller(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    sup = await _supervisor_leg(caller)
+    caller.engine.answer_leg(sup)
+    await until(lambda: _paths(caller.engine))
+    await _monitor(acd, caller, "whisper")
+    assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent)})
+    assert len(caller.engine.dialled) == 2, "the same supervisor was dialled again"
+
+
+async def test_barge_then_listen_takes_the_supervisor_voice_away_again(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "barge")
+    sup = await _supervisor_leg(caller)
+    caller.engine.answer_leg(sup)
+    assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent), (sup, 1)})
+    await _monitor(acd, caller, "listen")
+    assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup)})
+
+
+async def test_a_mode_set_while_the_supervisor_rings_is_the_one_he_joins_in(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    sup = await _supervisor_leg(caller)
+    await _monitor(acd, caller, "whisper")
+    await asyncio.sleep(0.2)
+    caller.engine.answer_leg(sup)
+    assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent)})
+
+
+async def test_another_contact_hangs_the_first_supervisor_up_and_dials_the_second(
+        acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    first = await _supervisor_leg(caller)
+    caller.engine.answer_leg(first)
+    await until(lambda: _paths(caller.engine))
+    await _monitor(acd, caller, "listen", "sip:tom@127.0.0.1:5997")
+    second = await _supervisor_leg(caller, "sip:tom@127.0.0.1:5997")
+    assert caller.engine.hung_up(first) and second != first
+    caller.engine.answer_leg(second)
+    assert await until(lambda: _paths(caller.engine) == {(1, second), (agent, second)})
+
+
+async def test_the_supervisor_hanging_up_ends_the_monitoring_only(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "barge")
+    sup = await _supervisor_leg(caller)
+    caller.engine.answer_leg(sup)
+    await until(lambda: _paths(caller.engine))
+    caller.engine.leg(sup, ("disconnected", (200, "BYE")))
+    await asyncio.sleep(0.2)
+    assert not caller.task.done() and await _state(acd, "CONNECTED")  # type: ignore[union-attr]
+    assert not caller.engine.hung_up(agent)
+    caller.engine.leg(agent, ("disconnected", (200, "BYE")))
+    done = await caller.result()
+    assert isinstance(done, TransferDone) and done.outcome == "far_end_disconnect"
+
+
+async def test_the_caller_hanging_up_hangs_the_supervisor_up(acd: Acd, caller: Caller) -> None:
+    await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    sup = await _supervisor_leg(caller)
+    caller.engine.answer_leg(sup)
+    await until(lambda: _paths(caller.engine))
+    caller.hang_up()
+    assert await caller.result() == Hangup()
+    assert caller.engine.hung_up(sup)
+
+
+async def test_a_ringing_supervisor_is_hung_up_when_the_agent_ends_the_call(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    sup = await _supervisor_leg(caller)
+    caller.engine.leg(agent, ("disconnected", (200, "BYE")))
+    await caller.result()
+    assert caller.engine.hung_up(sup)
+
+
+async def test_intercept_bridges_the_caller_to_the_supervisor_and_ends_the_agent_leg(
+        acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "intercept")
+    sup = await _supervisor_leg(caller)
+    assert not caller.engine.hung_up(agent), "the agent was dropped before the supervisor answered"
+    caller.engine.answer_leg(sup)
+    await until(lambda: ("bridge", (1, sup)) in caller.engine.commands)
+    assert caller.engine.hung_up(agent)
+    assert ("unbridge", (1,)) in caller.engine.commands
+    caller.engine.leg(sup, ("disconnected", (200, "BYE")))
+    done = await caller.result()
+    assert isinstance(done, TransferDone) and done.outcome == "far_end_disconnect"
+    _, body = await acd.get(f"/api/events?call_id={CID}")
+    complete = [e for e in body["events"] if e["kind"] == "complete"]
+    assert complete and complete[0]["data"]["by"] == "supervisor", body["events"]
+
+
+async def test_intercept_after_listen_takes_the_listening_supervisor_in(acd: Acd, caller: Caller) -> None:
+    agent = await _talking(acd, caller)
+    await _monitor(acd, caller, "listen")
+    sup = await _supervisor_leg(caller)
+    caller.engine.answer_leg(sup)
+    await until(lambda: _paths(caller.engine))
+    await _monitor(acd, caller, "intercept")
+    await until(lambda: ("bridge", (1, sup)) in caller.engine.commands)
+    assert caller.engine.hung_up(agent) and _paths(caller.engine) == set()
+    assert len(caller.engine.dialled) == 2
