@@ -1,13 +1,19 @@
 """Call records (CDR): one ``calls`` row per call and its events, in order.
 
 The call id is the ``call`` query parameter on every URL of a call (chosen over a cookie: it is
-visible in logs, survives any fetcher, and the SIP platform can pass its own id in the first
-URL, ``/apps/NAME/?call=SIP-CALL-ID``). Without one the entry page mints an id and every URL
-the app renders carries it from then on.
+visible in logs and survives any fetcher). A first URL without one gets its id from the
+request's ``X-Call-ID`` header, which the SIP platform sends with every fetch of a call (its
+SIP Call-ID, RFC 3261 §20.8; a header, not a parameter, so the voice browser's HTTP cache,
+keyed on URLs, is shared by all calls), or else mints one; every URL the app renders carries
+it from then on. ``call_id_for`` maps a SIP Call-ID to the call id: itself when it matches
+``CALL_ID``, else ``sip-`` and the first 40 hex digits of its SHA-256 (a Call-ID may be longer
+than 64 characters or hold ``/ ( ) < > ? ...``); so the platform's record finds the same row.
 
 The end of a call is ``POST /calls/{id}/end`` (form fields ``end_reason`` or ``reason`` and
-optional ``outcome``), sent by the app's own hang-up catch (root document) and by the
-platform when the call is torn down; the first end wins, later ones are ignored.
+optional ``outcome``), sent by the app's own hang-up catch (root document), or the platform's
+JSON call record, ``POST /calls`` (``platform_record``: call_id, from, to, app, start, answer,
+end, cause, worker, transfers; kept whole as a ``platform`` event, its cause the end reason).
+The first end wins, later ones are ignored.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +49,13 @@ def new_call_id() -> str:
 
 def valid_call_id(value: str) -> bool:
     return bool(CALL_ID.match(value))
+
+
+def call_id_for(platform_id: str) -> str:
+    """The call id of a platform's (SIP) call id: itself if valid, else a hash of it (above)."""
+    if valid_call_id(platform_id):
+        return platform_id
+    return "sip-" + hashlib.sha256(platform_id.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def mask(fields: dict[str, str], sensitive: frozenset[str]) -> dict[str, str]:
@@ -175,17 +189,90 @@ class CallLog:
         await self.flush()
 
 
-def end_call(s: Session, call_id: str, reason: str, outcome: str = "") -> bool:
-    """Close the call record; False if it had already ended (the first end wins)."""
+def end_call(s: Session, call_id: str, reason: str, outcome: str = "", at: datetime | None = None) -> bool:
+    """Close the call record (at ``at``, UTC, or now); False if it had already ended (the first
+    end wins)."""
     call = ensure_call(s, call_id, "")
     if call.ended_at is not None:
         return False
-    call.ended_at = utcnow()
+    call.ended_at = at or utcnow()
     call.end_reason = reason or "unknown"
     if outcome:
         call.outcome = outcome
     s.add(CallEvent(call_id=call_id, kind="end", name=call.end_reason, detail={}))
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformRecord:
+    """A voice platform's JSON call record (the SIP worker's ``CallRecord.as_json``), checked."""
+
+    call_id: str  # the platform's (SIP Call-ID); ``call_id_for`` gives the row's id
+    cause: str
+    caller: str
+    app: str  # the app's name when the record's app URL is one of ours (/apps/NAME/...)
+    end: datetime | None
+    raw: dict[str, Any]
+
+
+RECORD_TEXT = ("from", "to", "app")
+RECORD_TIMES = ("start", "answer", "end")
+APP_PATH = re.compile(r"/apps/([A-Za-z0-9_-]{1,64})/")
+
+
+def _epoch(record: dict[str, Any], key: str) -> datetime | None:
+    value = record.get(key)
+    if value is None and key != "start":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} must be a time in epoch seconds, not {value!r}")
+    try:
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"{key} is not a time: {value!r}") from None
+
+
+def platform_record(data: Any) -> PlatformRecord:
+    """``data`` (parsed JSON) as a ``PlatformRecord``; ValueError naming what is wrong.
+
+    Needed: ``call_id`` and ``cause`` (non-empty strings) and ``start``; ``answer`` and ``end``
+    are epoch seconds or null, ``from``/``to``/``app`` strings, ``worker`` an integer,
+    ``transfers`` a list of objects. Other keys are kept as they are."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a call record is a JSON object, not {type(data).__name__}")
+    for key in ("call_id", "cause"):
+        if not isinstance(data.get(key), str) or not data[key] or len(data[key]) > 1024:
+            raise ValueError(f"{key} must be a string of 1 to 1024 characters")
+    for key in RECORD_TEXT:
+        if not isinstance(data.get(key, ""), str):
+            raise ValueError(f"{key} must be a string")
+    times = {key: _epoch(data, key) for key in RECORD_TIMES}
+    worker = data.get("worker", 0)
+    if isinstance(worker, bool) or not isinstance(worker, int):
+        raise ValueError(f"worker must be an integer, not {worker!r}")
+    transfers = data.get("transfers", [])
+    if not isinstance(transfers, list) or not all(isinstance(t, dict) for t in transfers):
+        raise ValueError("transfers must be a list of objects")
+    app = APP_PATH.search(data.get("app", ""))
+    return PlatformRecord(data["call_id"], data["cause"], data.get("from", "")[:128],
+                          app.group(1) if app else "", times["end"], data)
+
+
+def add_platform_record(s: Session, record: PlatformRecord) -> tuple[str, bool, bool]:
+    """Store a platform's call record: the call's row (created if missing), the record whole as
+    a ``platform`` event, the end (cause as reason, unless the call had ended). Returns the call
+    id, whether the row was created, whether the record was new (an identical one sent again,
+    a retry, adds nothing)."""
+    call_id = call_id_for(record.call_id)
+    created = s.get(Call, call_id) is None
+    ensure_call(s, call_id, record.app, record.caller)
+    kept = s.scalars(select(CallEvent.detail).where(CallEvent.call_id == call_id,
+                                                    CallEvent.kind == "platform")).all()
+    if record.raw in kept:
+        return call_id, created, False
+    s.add(CallEvent(call_id=call_id, kind="platform", name=record.cause[:128], detail=record.raw))
+    end_call(s, call_id, record.cause[:64], at=record.end)
+    return call_id, created, True
 
 
 def call_record(s: Session, call_id: str) -> dict[str, Any] | None:

@@ -11,11 +11,15 @@ Routes (``call`` is the call id, see ``calls.py``):
   plain ``*.vxml`` files without ``app.py`` (sample_apps/demo) is served as it is at /apps/NAME/;
   ``/media/NAME/...``: prompt audio uploaded through the admin.
 - ``POST /calls/ID/end``: the end of a call (the app's hang-up catch, the platform);
-  ``GET /calls/ID``: the call record as JSON. With ``call_records_token`` set both need
-  ``Authorization: Bearer TOKEN`` (the SIP platform sends it); the root document's end URL
-  carries an HMAC of the call id instead (``?sig=``, good for that call's end only); GET also
-  takes a signed-in admin session (any role). Without a token both answer loopback clients
-  only (``make run``'s run_platform sets a fresh token per run).
+  ``POST /calls``: the voice platform's JSON call record (the SIP worker's, ``calls.py``):
+  stored and committed before the 201 (new call row) or 200, a malformed one is 400 and
+  writes nothing; ``GET /calls/ID``: the call record as JSON. With ``call_records_token`` set
+  all three need ``Authorization: Bearer TOKEN`` (the SIP platform sends it); the root
+  document's end URL carries an HMAC of the call id instead (``?sig=``, good for that call's
+  end only); GET also takes a signed-in admin session (any role). Without a token they answer
+  loopback clients only (``make run``'s run_platform sets a fresh token per run).
+- A page or ``<data>`` URL without ``call`` takes the request's ``X-Call-ID`` header (the SIP
+  platform's Call-ID, mapped by ``calls.call_id_for``) as its call id.
 - ``/admin/...``: content maintenance behind a login (``admin.py``).
 
 A handler that raises (a failing back end, or a bug) never reaches the caller as a trace: the
@@ -199,11 +203,7 @@ async def page_handler(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such app")
     page = request.match_info.get("page") or app.spec.entry
     settings, db = root[SETTINGS], root[DB]
-    call_id = request.query.get("call", "")
-    if not call_id:
-        call_id = cdr.new_call_id()
-    elif not cdr.valid_call_id(call_id):
-        raise web.HTTPBadRequest(text="bad call id")
+    call_id = request_call_id(request) or cdr.new_call_id()
     content = await app.content.aload()
     fields, recordings = await read_form(request, app, call_id, settings, db)
     ctx = CallContext(app, request, call_id, page, fields, recordings, db, root[SERVICES], content, settings)
@@ -240,6 +240,18 @@ async def page_handler(request: web.Request) -> web.Response:
     return vxml_response(result)
 
 
+def request_call_id(request: web.Request) -> str:
+    """The call a request belongs to: its ``call`` parameter (400 if malformed), else the
+    platform's ``X-Call-ID`` header as ``calls.call_id_for`` maps it, else ""."""
+    call_id = request.query.get("call", "")
+    if call_id:
+        if not cdr.valid_call_id(call_id):
+            raise web.HTTPBadRequest(text="bad call id")
+        return call_id
+    platform_id = request.headers.get("X-Call-ID", "")
+    return cdr.call_id_for(platform_id) if platform_id else ""
+
+
 def _template_exists(app: LoadedApp, page: str) -> bool:
     try:
         app.env.get_template(f"{page}.vxml.j2")  # cached; re-checked on the loader's schedule
@@ -256,7 +268,7 @@ async def data_handler(request: web.Request) -> web.Response:
     if handler is None:
         raise web.HTTPNotFound()
     settings, db = request.app[SETTINGS], request.app[DB]
-    call_id = request.query.get("call") or "-"
+    call_id = request_call_id(request) or "-"  # validated: it names the recordings' folder
     fields, recs = await read_form(request, app, call_id, settings, db)
     content = await app.content.aload()
     ctx = CallContext(app, request, call_id, request.match_info["name"], fields, recs, db,
@@ -283,8 +295,9 @@ def _loopback(remote: str | None) -> bool:
         return False
 
 
-def check_records_access(request: web.Request, call_id: str, reading: bool) -> None:
-    """Who may end a call or read its record (see the module docstring); 401 otherwise."""
+def check_records_access(request: web.Request, call_id: str | None, reading: bool) -> None:
+    """Who may end a call or read its record (see the module docstring); 401 otherwise.
+    ``call_id`` None: a write that no end signature covers (``POST /calls``)."""
     from .admin import admin_session
 
     token = request.app[SETTINGS].call_records_token
@@ -293,7 +306,7 @@ def check_records_access(request: web.Request, call_id: str, reading: bool) -> N
         if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
             return
         sig = request.query.get("sig", "")
-        if not reading and hmac.compare_digest(sig.encode(), end_signature(token, call_id).encode()):
+        if not reading and call_id is not None and hmac.compare_digest(sig.encode(), end_signature(token, call_id).encode()):
             return
     elif _loopback(request.remote):
         return
@@ -315,6 +328,19 @@ async def end_handler(request: web.Request) -> web.Response:
     await request.app[CALL_LOG].flush()
     await request.app[DB].run(cdr.end_call, call_id, reason[:64], fields.get("outcome", "")[:128])
     return vxml_response(END_DOC)
+
+
+async def platform_record_handler(request: web.Request) -> web.Response:
+    """``POST /calls``: a voice platform's JSON call record, acknowledged once committed."""
+    check_records_access(request, None, reading=False)
+    try:
+        record = cdr.platform_record(await request.json())
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise web.HTTPBadRequest(text=f"bad call record: {exc}") from None
+    await request.app[CALL_LOG].flush()
+    call_id, created, new = await request.app[DB].run(cdr.add_platform_record, record)
+    return web.json_response({"id": call_id, "created": created, "stored": new},
+                             status=201 if created else 200, headers={"Location": f"/calls/{call_id}"})
 
 
 END_DOC = ('<?xml version="1.0" encoding="UTF-8"?>\n<vxml version="2.1" xmlns="http://www.w3.org/2001/vxml">'
@@ -414,7 +440,7 @@ async def config_watcher(app: web.Application, interval_s: float = 2.0) -> Async
 def create_app(settings: Settings) -> web.Application:
     """The application server: loads the apps, migrates and seeds the database."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    root = web.Application(client_max_size=32 * 1024 * 1024)
+    root = web.Application(client_max_size=settings.max_upload_bytes)
     db = Database(settings.db_url)
     apps: dict[str, LoadedApp] = {}
     for folder in app_folders(settings):
@@ -460,6 +486,7 @@ def create_app(settings: Settings) -> web.Application:
     root.router.add_route("*", "/apps/{app}/data/{name}", data_handler)
     root.router.add_route("*", r"/apps/{app}/", page_handler)
     root.router.add_route("*", r"/apps/{app}/{page:[A-Za-z0-9_-]+}", page_handler)
+    root.router.add_post("/calls", platform_record_handler)
     root.router.add_post("/calls/{call_id}/end", end_handler)
     root.router.add_get("/calls/{call_id}", record_handler)
     from .admin import setup_admin

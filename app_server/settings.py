@@ -10,8 +10,11 @@ database_url = ""            # "" = sqlite:///<data_dir>/app_server.db; postgres
 app_dirs = []                # extra folders: an app folder, or a folder of app folders
 sample_apps = true           # also load the apps in sample_apps/
 public_url = ""              # how the voice browser reaches us; "" = http://host:port
-call_records_token = ""      # bearer token for /calls/ID and /calls/ID/end; env VXML_CALL_RECORDS_TOKEN;
+call_records_token = ""      # bearer token for /calls, /calls/ID and /calls/ID/end (the SIP platform's
+                             # [sip] call_records_token); env VXML_CALL_RECORDS_TOKEN;
                              # "" = those routes answer loopback clients only
+max_upload_bytes = 33554432  # the largest request body (a recording's submit, an admin upload):
+                             # a bigger one is HTTP 413 and nothing of it is stored
 
 [admin]
 password_hash = ""           # user "admin", role admin; from `vxml-app-server --hash-password`;
@@ -83,6 +86,7 @@ class Settings:
     admin_password_hash: str = ""
     admin_users: tuple[AdminUser, ...] = ()
     call_records_token: str = ""
+    max_upload_bytes: int = 32 * 1024 * 1024
     services: dict[str, ServiceSettings] = field(default_factory=dict)
     config_path: Path | None = None
     # The wall clock as an injected callable (opening hours, holidays); tests pin it.
@@ -137,10 +141,19 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         admin_password_hash=os.environ.get("VXML_ADMIN_PASSWORD_HASH", admin.get("password_hash", "")),
         admin_users=tuple(admin_user(entry, path) for entry in admin.get("users", [])),
         call_records_token=os.environ.get("VXML_CALL_RECORDS_TOKEN") or server.get("call_records_token", ""),
+        max_upload_bytes=positive_int(server, "max_upload_bytes", 32 * 1024 * 1024, path),
         services=services,
         config_path=path if path is None else Path(path),
     )
     return replace(settings, **overrides) if overrides else settings
+
+
+def positive_int(table: dict[str, Any], key: str, default: int, path: Path | None) -> int:
+    """``table[key]`` (``default`` when missing), which must be a positive integer."""
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{path}: [server] {key} must be a positive integer, not {value!r}")
+    return value
 
 
 def admin_user(entry: dict[str, Any], path: Path | None) -> AdminUser:

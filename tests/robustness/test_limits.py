@@ -12,7 +12,7 @@
 | fetch time | ``fetchtimeout`` property / ``HttpFetcher(timeout_s=)`` | error.badfetch |
 | fetched body size | ``HttpFetcher(max_body_bytes=)`` (8 MiB) | error.badfetch |
 | call duration | ``run_session(timeout_s=)`` | the call ends, reason timeout |
-| recording upload size | app server ``client_max_size`` (32 MiB, not configurable yet) | HTTP 413, nothing stored |
+| recording upload size | app server ``[server] max_upload_bytes`` (32 MiB) | HTTP 413, nothing stored |
 """
 
 from __future__ import annotations
@@ -262,21 +262,23 @@ def test_a_console_call_that_never_waits_still_times_out() -> None:
 
 
 async def test_a_recording_over_the_upload_limit_is_refused_and_nothing_is_stored(tmp_path) -> None:
-    """The app server takes request bodies up to ``client_max_size`` (32 MiB, app_server/server.py);
+    """The app server takes request bodies up to ``[server] max_upload_bytes`` (default 32 MiB);
     a bigger recording is HTTP 413 (the browser's error.badfetch) and leaves no file or row."""
     import aiohttp
     from sqlalchemy import select
 
     from app_server.models import RecordingRow
     from app_server.server import DB, create_app
-    from app_server.settings import Settings
+    from app_server.settings import load_settings
 
-    app = create_app(Settings(data_dir=tmp_path / "data"))
+    config = tmp_path / "app_server.toml"
+    config.write_text(f'[server]\ndata_dir = "{tmp_path / "data"}"\nmax_upload_bytes = 1048576\n')
+    app = create_app(load_settings(config))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     try:
         form = aiohttp.FormData()
-        form.add_field("description", io.BytesIO(bytes(33 * 1024 * 1024)), filename="description.wav",
+        form.add_field("description", io.BytesIO(bytes(1024 * 1024 + 1)), filename="description.wav",
                        content_type="audio/x-wav")
         async with aiohttp.ClientSession() as client:
             async with client.post(server.make_url("/apps/support_hotline/case_created?call=big-1"),
