@@ -5,7 +5,14 @@ console call to APP (default ``fund_hotline``): prompts are printed, you answer 
 prompt with caller lines (``dtmf 1``, ``say yes``, ``silence``, ``hangup``). The admin pages
 stay up at http://127.0.0.1:PORT/admin/ until you end the call (Ctrl-D hangs up). The call runs
 under the browser's limits: ``--limits FILE`` reads a ``[limits]`` table (vxml_browser/adapters/
-limits.py); by default its fetches stay on the app server's origin."""
+limits.py); by default its fetches stay on the app server's origin.
+
+The console call is the voice platform's part as the SIP worker plays it: every fetch sends the
+call's id as ``X-Call-ID`` (no ``call`` parameter in the first URL), and at the end its JSON
+call record goes to ``call_records_url`` = ``http://HOST:PORT/calls`` with the run's
+``call_records_token`` as a bearer (``post_call_record``). A SIP platform beside it takes the same
+two settings in its ``[sip]`` table (printed at start; the token is exported as
+VXML_CALL_RECORDS_TOKEN, which ``vxml-browser sip`` reads)."""
 
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import logging
 import os
 import secrets
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,6 +33,9 @@ from aiohttp import web
 from vxml_browser.adapters.console import PrintingCaller
 from vxml_browser.adapters.limits import add_limit_arguments, limits_from_args
 from vxml_browser.adapters.runner import run_session
+from vxml_browser.adapters.sip.call import CallRecord
+from vxml_browser.adapters.sip.config import SipConfig
+from vxml_browser.adapters.sip.worker import call_headers, post_call_record
 
 from .security import hash_password
 from .server import APPS, STATIC_APPS, create_app
@@ -69,28 +80,35 @@ async def main_async(args: argparse.Namespace) -> int:
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.port).start()
     call_id = uuid.uuid4().hex
-    url = f"http://{settings.host}:{settings.port}/apps/{args.app}/?call={call_id}"
+    base = f"http://{settings.host}:{settings.port}"
+    url = f"{base}/apps/{args.app}/"
+    records = SipConfig(call_records_url=f"{base}/calls", call_records_token=settings.call_records_token)
+    print(f'call records: [sip] call_records_url = "{records.call_records_url}", call_records_token = '
+          "$VXML_CALL_RECORDS_TOKEN (this run's)")
     if args.app in static:  # plain VoiceXML: its main (or index) document
         entry = next((n for n in ("main.vxml", "index.vxml") if (static[args.app] / n).exists()),
                      sorted(p.name for p in static[args.app].glob("*.vxml"))[0])
-        url = f"http://{settings.host}:{settings.port}/apps/{args.app}/{entry}"
+        url = f"{base}/apps/{args.app}/{entry}"
     print(f"calling {url}\n(answer with: dtmf DIGITS | say WORDS | silence | hangup)")
     script = Path(args.input).read_text(encoding="utf-8").splitlines() if args.input else None
+    record = CallRecord(call_id, "console", url, url, time.time())
     try:
-        async with limits.fetcher(url) as fetcher:
-            await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600,
-                              session_options=limits.session_options(),
-                              max_recording_bytes=limits.max_recording_bytes)
+        async with limits.fetcher(url, headers=call_headers(call_id)) as fetcher:
+            record.answer = time.time()
+            ended = await run_session(url, InteractiveCaller(script), fetcher=fetcher, timeout_s=3600,
+                                      session_options=limits.session_options(),
+                                      max_recording_bytes=limits.max_recording_bytes)
         if args.app in static:
             return 0
+        record.end, record.cause = time.time(), ended.get("reason") or "unknown"
         bearer = {"Authorization": f"Bearer {settings.call_records_token}"}
-        async with aiohttp.ClientSession(headers=bearer) as client:  # the platform's end, as a SIP side sends it
-            await client.post(f"http://{settings.host}:{settings.port}/calls/{call_id}/end",
-                              data={"reason": "hangup"})
-            async with client.get(f"http://{settings.host}:{settings.port}/calls/{call_id}") as resp:
-                record = await resp.json()
-        print(f"call record: path {' > '.join(record['path'])}; ended: {record['end_reason']}; "
-              f"outcome: {record['outcome'] or '-'}")
+        async with aiohttp.ClientSession(headers=bearer) as client:  # as the SIP worker sends it
+            await post_call_record(client, records, record.as_json())
+            async with client.get(f"{base}/calls/{call_id}") as resp:
+                stored = await resp.json()
+        causes = [e["name"] for e in stored["events"] if e["kind"] == "platform"]
+        print(f"call record: path {' > '.join(stored['path'])}; ended: {stored['end_reason']}; "
+              f"outcome: {stored['outcome'] or '-'}; platform record: {', '.join(causes) or 'missing'}")
     finally:
         await runner.cleanup()
     return 0

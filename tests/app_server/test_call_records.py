@@ -5,6 +5,7 @@ real server (127.0.0.1) with a real SQLite database."""
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -207,3 +208,23 @@ async def test_a_data_request_with_a_malformed_call_id_is_400_and_stores_nothing
             assert resp.status == 400
     assert not list(tmp_path.rglob("*.wav"))
     assert counts(platform) == (0, 0)
+
+
+def test_make_run_posts_the_console_calls_record_to_calls(tmp_path, capsys, monkeypatch) -> None:
+    """``make run`` (run_platform) plays the platform's part: X-Call-ID on the fetches, then the
+    JSON record to ``/calls`` with the run's token; the record printed holds both."""
+    from app_server.run_platform import main as run_platform
+
+    monkeypatch.delenv("VXML_CALL_RECORDS_TOKEN", raising=False)  # run_platform exports its token
+
+    config = tmp_path / "app_server.toml"
+    config.write_text(f'[server]\ndata_dir = "{tmp_path / "data"}"\n')
+    lines = tmp_path / "lines.txt"
+    lines.write_text("dtmf 1\nhangup\n")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert run_platform(["fund_hotline", "--port", str(port), "--input", str(lines), "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f'call_records_url = "http://127.0.0.1:{port}/calls"' in out
+    assert "call record: path index > main > funds; ended: hangup; outcome: -; platform record: hangup" in out
