@@ -209,7 +209,7 @@ class PlatformRecord:
 
     call_id: str  # the platform's (SIP Call-ID); ``call_id_for`` gives the row's id
     cause: str
-    caller: str
+    caller: str  # the From URI
     app: str  # the app's name when the record's app URL is one of ours (/apps/NAME/...)
     end: datetime | None
     raw: dict[str, Any]
@@ -218,6 +218,7 @@ class PlatformRecord:
 RECORD_TEXT = ("from", "to", "app")
 RECORD_TIMES = ("start", "answer", "end")
 APP_PATH = re.compile(r"/apps/([A-Za-z0-9_-]{1,64})/")
+ANGLED = re.compile(r"<([^<>]*)>")
 
 
 def _epoch(record: dict[str, Any], key: str) -> datetime | None:
@@ -254,8 +255,10 @@ def platform_record(data: Any) -> PlatformRecord:
     if not isinstance(transfers, list) or not all(isinstance(t, dict) for t in transfers):
         raise ValueError("transfers must be a list of objects")
     app = APP_PATH.search(data.get("app", ""))
-    return PlatformRecord(data["call_id"], data["cause"], data.get("from", "")[:128],
-                          app.group(1) if app else "", times["end"], data)
+    angled = ANGLED.search(data.get("from", ""))  # "Alice" <sip:alice@host>;tag=...: the URI
+    caller = angled.group(1) if angled else data.get("from", "")
+    return PlatformRecord(data["call_id"], data["cause"], caller[:128], app.group(1) if app else "",
+                          times["end"], data)
 
 
 def add_platform_record(s: Session, record: PlatformRecord) -> tuple[str, bool, bool]:

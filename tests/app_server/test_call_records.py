@@ -33,7 +33,7 @@ ODD_SIP_ID = "3848276298220188511@" + "atlanta.example.com/" * 5 + "<odd>"
 def sip_record(call_id: str = SIP_ID, cause: str = "remote-hangup", **more: Any) -> dict[str, Any]:
     """A record as the SIP worker posts it (``CallRecord.as_json``)."""
     start = time.time() - 30
-    return {"call_id": call_id, "from": "sip:alice@127.0.0.1:5062", "to": "sip:funds@127.0.0.1:5070",
+    return {"call_id": call_id, "from": '"Alice" <sip:alice@127.0.0.1:5062>;tag=9fxced76sl', "to": "sip:funds@127.0.0.1:5070",
             "app": "http://127.0.0.1:8091/apps/fund_hotline/", "start": start, "answer": start + 1,
             "end": start + 29, "cause": cause, "worker": 2,
             "transfers": [{"dest": "tel:+15551234", "result": "busy"}], **more}

@@ -288,3 +288,13 @@ async def test_a_recording_over_the_upload_limit_is_refused_and_nothing_is_store
         assert not list((tmp_path / "data").glob("recordings/**/*.wav"))
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"32M"', "1.5", "true"])
+def test_an_upload_limit_that_is_no_positive_integer_is_refused_at_load(tmp_path, value) -> None:
+    from app_server.settings import load_settings
+
+    config = tmp_path / "app_server.toml"
+    config.write_text(f"[server]\nmax_upload_bytes = {value}\n")
+    with pytest.raises(ValueError, match=r"\[server\] max_upload_bytes must be a positive integer"):
+        load_settings(config)
