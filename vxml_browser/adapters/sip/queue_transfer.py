@@ -571,9 +571,9 @@ class QueuedCaller:
         Returns the wait of the new bridge (the old one's, when his leg is gone already)."""
         call, engine, sup = self.call, self.call.engine, self.supervisor
         assert sup is not None and self.bridged is not None
-        bridge.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await bridge
+        while not bridge.done():  # again if a cancel was lost (wait_for's, Python 3.11)
+            bridge.cancel()
+            await asyncio.wait({bridge}, timeout=0.1)
         agent_leg, agent = self.bridged
         for src, dst in sup.links:
             engine.submit(engine.disconnect, src, dst)
@@ -581,11 +581,12 @@ class QueuedCaller:
         await engine.run(engine.unbridge, call.key)
         try:
             await engine.run(engine.bridge, call.key, sup.leg)
-        except KeyError:  # his leg ended meanwhile: the agent keeps the caller
-            log.info("call %s: supervisor %s left before the intercept", call.key, sup.by)
-            self.supervisor = None
-            await engine.run(engine.bridge, call.key, agent_leg)
-            return self._bridge()
+        except KeyError:  # a leg ended meanwhile (his: the agent keeps the caller; the caller's)
+            log.info("call %s: the intercept by %s found a leg gone", call.key, sup.by)
+            self.end_monitoring()
+            with contextlib.suppress(KeyError):
+                await engine.run(engine.bridge, call.key, agent_leg)
+            return self._bridge()  # ends at once if the caller or the agent is gone
         self.hang_up_leg(agent_leg)
         self.bridged, self.supervisor, self.intercepted = (sup.leg, sup.by), None, True
         log.info("call %s: supervisor %s intercepted the call from agent %s", call.key, sup.by, agent)
