@@ -87,51 +87,80 @@ class Console:
         self.acd.run(self.session.close())
 
 
+class Scene:
+    """The platform, agent bob's and supervisor sue's phones (each sending its tone and
+    recording what it hears), sue's console, bob signed in and ready; ``call`` places the
+    caller (his tone from when he pressed 3 for the queue, then ``steps``) and waits until he
+    talks to bob."""
+
+    def __init__(self, app: AppServer, fresh: AppServer, sip_tmp: str, acd: AcdThread, name: str,
+                 sue_hangs_up_after: float | None = None) -> None:
+        self.acd, self.tmp = acd, os.path.join(sip_tmp, name)
+        self.platform = acd_platform(app, self.tmp, acd, {})
+        fresh.transfer.update(dest="queue:funds", type="bridge", connecttimeout="10s")
+        # what each one heard (ua.py names an answered call's recording after the call: "-in0")
+        self.heard = {who: os.path.join(self.tmp, f"heard-{who}{'' if who == 'caller' else '-in0'}.wav")
+                      for who in ("caller", "agent", "supervisor")}
+        self.bob = self._phone("bob", "agent", AGENT_HZ)
+        self.sue = self._phone("sue", "supervisor", SUPERVISOR_HZ, sue_hangs_up_after)
+        self.caller: UA | None = None
+        self.console = Console(acd)
+        acd.desktop("bob")
+        acd.agent_op("bob", "sign-in", contact=self.bob.uri, skills={"funds": 3}, ready=True)
+
+    def _phone(self, user: str, who: str, hz: float, hangup_after: float | None = None) -> UA:
+        script = {"mode": "answer", "user": user, "code": 200, "lifetime": 40, "exit_when_done": True,
+                  "play": tone_file(self.tmp, who, hz, 5.0), "record": os.path.join(self.tmp, f"heard-{who}.wav")}
+        return UA(self.tmp, script | ({"hangup_after": hangup_after} if hangup_after else {}))
+
+    def call(self, steps: list[list[Any]]) -> None:
+        self.caller = UA(self.tmp, {
+            "mode": "call", "dest": self.platform.uri, "user": CALLER, "record": self.heard["caller"],
+            "steps": [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
+                      ["play", tone_file(self.tmp, "caller", CALLER_HZ, 40.0)], *steps]})
+        assert wait_for(lambda: "connect" in self.kinds(), 15), self.platform.output()[-3000:]
+
+    def monitor(self, mode: str) -> None:
+        self.console.monitor("bob", mode, self.sue.uri)
+
+    def kinds(self) -> list[str]:
+        return [e["kind"] for e in self.events()]
+
+    def events(self) -> list[dict[str, Any]]:
+        return self.acd.run(_events(self.acd))
+
+    def stop(self) -> None:
+        self.console.close()
+        for ua in (self.caller, self.bob, self.sue):
+            if ua is not None:
+                ua.kill()
+        self.platform.stop()
+
+
 def test_supervisor_listens_whispers_barges_and_intercepts(
         app: AppServer, fresh: AppServer, sip_tmp: str, acd: AcdThread) -> None:
     started = time.monotonic()
-    tmp = os.path.join(sip_tmp, "cti-monitor")
-    platform = acd_platform(app, tmp, acd, {})
-    fresh.transfer.update(dest="queue:funds", type="bridge", connecttimeout="10s")
-    # what each one heard (ua.py names an answered call's recording after the call: "-in0")
-    heard = {who: os.path.join(tmp, f"heard-{who}{'' if who == 'caller' else '-in0'}.wav")
-             for who in ("caller", "agent", "supervisor")}
-    bob = UA(tmp, {"mode": "answer", "user": "bob", "code": 200, "lifetime": 40, "exit_when_done": True,
-                   "play": tone_file(tmp, "agent", AGENT_HZ, 5.0), "record": os.path.join(tmp, "heard-agent.wav")})
     # sue hangs up some time after the intercept: that ends the call
-    sue = UA(tmp, {"mode": "answer", "user": "sue", "code": 200, "lifetime": 40, "exit_when_done": True,
-                   "play": tone_file(tmp, "supervisor", SUPERVISOR_HZ, 5.0),
-                   "record": os.path.join(tmp, "heard-supervisor.wav"), "hangup_after": 4 * (PHASE_S + SETTLE_S) + 3.0})
-    console = Console(acd)
-    caller = None
+    scene = Scene(app, fresh, sip_tmp, acd, "cti-monitor", 4 * (PHASE_S + SETTLE_S) + 3.0)
+    heard = scene.heard
     marks: dict[str, dict[str, int]] = {}
     try:
-        acd.desktop("bob")
-        acd.agent_op("bob", "sign-in", contact=bob.uri, skills={"funds": 3}, ready=True)
-        caller = UA(tmp, {"mode": "call", "dest": platform.uri, "user": CALLER, "record": heard["caller"],
-                          "steps": [["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"],
-                                    ["play", tone_file(tmp, "caller", CALLER_HZ, 40.0)],
-                                    ["until_disconnected", 35]]})
-        assert wait_for(lambda: "connect" in [e["kind"] for e in acd.run(_events(acd))], 15), \
-            platform.output()[-3000:]
+        scene.call([["until_disconnected", 35]])
         for mode in ("listen", "whisper", "barge", "intercept"):
-            console.monitor("bob", mode, sue.uri)
+            scene.monitor(mode)
             if mode == "listen":  # she answers and her recorder starts
-                assert wait_for(lambda: samples(heard["supervisor"]) > 4000, 10), platform.output()[-3000:]
+                assert wait_for(lambda: samples(heard["supervisor"]) > 4000, 10), scene.platform.output()[-3000:]
             time.sleep(SETTLE_S)
             marks[mode] = {who: samples(path) for who, path in heard.items()}
             time.sleep(PHASE_S)
             marks[mode + "-end"] = {who: samples(path) for who, path in heard.items()}
-        caller_events = caller.result(30)
-        bob_events, sue_events = bob.result(10), sue.result(10)
-        assert wait_for(lambda: fresh.received["result"], 10), platform.output()[-3000:]
-        events = acd.run(_events(acd))
+        assert scene.caller is not None
+        caller_events = scene.caller.result(30)
+        bob_events, sue_events = scene.bob.result(10), scene.sue.result(10)
+        assert wait_for(lambda: fresh.received["result"], 10), scene.platform.output()[-3000:]
+        events = scene.events()
     finally:
-        console.close()
-        for ua in (caller, bob, sue):
-            if ua is not None:
-                ua.kill()
-        platform.stop()
+        scene.stop()
     recorded = {who: read_wav(path) for who, path in heard.items()}
 
     def level(who: str, mode: str, hz: float) -> float:
@@ -167,3 +196,29 @@ def test_supervisor_listens_whispers_barges_and_intercepts(
     assert complete and complete[0]["data"]["by"] == "supervisor", complete
     assert fresh.received["result"][-1] == {"result": "far_end_disconnect", "step": "after"}
     assert time.monotonic() - started < 40
+
+
+def test_the_caller_hanging_up_under_a_barge_hangs_the_supervisor_up(
+        app: AppServer, fresh: AppServer, sip_tmp: str, acd: AcdThread) -> None:
+    """The call ends with the supervisor's paths to both legs made: his leg is hung up and the
+    worker lives on (no ``stopTransmit`` on the caller's gone media) to take the next call."""
+    scene = Scene(app, fresh, sip_tmp, acd, "cti-monitor-end")
+    try:
+        scene.call([["wait", 6.0], ["hangup"]])
+        scene.monitor("barge")
+        assert wait_for(lambda: samples(scene.heard["supervisor"]) > 4000, 10), scene.platform.output()[-3000:]
+        assert scene.caller is not None
+        scene.caller.result(15)
+        sue_events = scene.sue.result(10)
+        assert wait_for(lambda: "complete" in scene.kinds(), 5)
+        complete = next(e for e in scene.events() if e["kind"] == "complete")
+        next_call = UA(scene.tmp, {"mode": "call", "dest": scene.platform.uri, "user": CALLER,
+                                   "steps": [["until_confirmed", 5], ["hangup"]]}).result(15)
+    finally:
+        scene.stop()
+    pcm, rate = read_wav(scene.heard["caller"])
+    assert share(np.asarray(pcm), rate, SUPERVISOR_HZ) > 0.05, "the caller never heard the barge"
+    assert any(e["event"] == "state" and e["state"] == "DISCONNECTED" for e in sue_events), sue_events
+    assert complete["data"]["by"] == "caller", complete
+    assert any(e["event"] == "state" and e["state"] == "CONFIRMED" for e in next_call), next_call
+    assert "Traceback" not in scene.platform.output()
