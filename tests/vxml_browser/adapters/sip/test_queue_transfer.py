@@ -454,7 +454,7 @@ async def _talking(acd: Acd, caller: Caller) -> int:
     return leg
 
 
-async def _monitor(acd: Acd, caller: Caller, mode: str, contact: str = SUPERVISOR) -> None:
+async def _monitor(acd: Acd, mode: str, contact: str = SUPERVISOR) -> None:
     await acd.post("/api/agents/ann/monitor", {"mode": mode, "contact": contact})
 
 
@@ -463,6 +463,21 @@ async def _supervisor_leg(caller: Caller, contact: str = SUPERVISOR) -> int:
     leg, _, headers = caller.engine.dialled[-1]
     assert headers is None  # no User-to-User for the supervisor
     return leg
+
+
+async def _ringing(acd: Acd, caller: Caller, mode: str) -> tuple[int, int]:
+    """The caller talks to ann; a supervisor is rung for ``mode``: (ann's leg, his leg)."""
+    agent = await _talking(acd, caller)
+    await _monitor(acd, mode)
+    return agent, await _supervisor_leg(caller)
+
+
+async def _joined(acd: Acd, caller: Caller, mode: str) -> tuple[int, int]:
+    """... and he answered: (ann's leg, his leg)."""
+    agent, sup = await _ringing(acd, caller, mode)
+    caller.engine.answer_leg(sup)
+    await until(lambda: _paths(caller.engine) or ("bridge", (1, sup)) in caller.engine.commands)
+    return agent, sup
 
 
 def _paths(engine: LegEngine) -> set[tuple[int, int]]:
@@ -477,40 +492,29 @@ def _paths(engine: LegEngine) -> set[tuple[int, int]]:
 
 
 async def test_listen_dials_the_supervisor_who_then_hears_caller_and_agent(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    sup = await _supervisor_leg(caller)
+    agent, sup = await _ringing(acd, caller, "listen")
     assert _paths(caller.engine) == set(), "joined before he answered"
     caller.engine.answer_leg(sup)
     assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup)})
 
 
 async def test_whisper_lets_the_agent_hear_the_supervisor_but_not_the_caller(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    sup = await _supervisor_leg(caller)
-    caller.engine.answer_leg(sup)
-    await until(lambda: _paths(caller.engine))
-    await _monitor(acd, caller, "whisper")
+    agent, sup = await _joined(acd, caller, "listen")
+    await _monitor(acd, "whisper")
     assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent)})
     assert len(caller.engine.dialled) == 2, "the same supervisor was dialled again"
 
 
 async def test_barge_then_listen_takes_the_supervisor_voice_away_again(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "barge")
-    sup = await _supervisor_leg(caller)
-    caller.engine.answer_leg(sup)
-    assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent), (sup, 1)})
-    await _monitor(acd, caller, "listen")
+    agent, sup = await _joined(acd, caller, "barge")
+    assert _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent), (sup, 1)}
+    await _monitor(acd, "listen")
     assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup)})
 
 
 async def test_a_mode_set_while_the_supervisor_rings_is_the_one_he_joins_in(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    sup = await _supervisor_leg(caller)
-    await _monitor(acd, caller, "whisper")
+    agent, sup = await _ringing(acd, caller, "listen")
+    await _monitor(acd, "whisper")
     await asyncio.sleep(0.2)
     caller.engine.answer_leg(sup)
     assert await until(lambda: _paths(caller.engine) == {(1, sup), (agent, sup), (sup, agent)})
@@ -518,12 +522,8 @@ async def test_a_mode_set_while_the_supervisor_rings_is_the_one_he_joins_in(acd:
 
 async def test_another_contact_hangs_the_first_supervisor_up_and_dials_the_second(
         acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    first = await _supervisor_leg(caller)
-    caller.engine.answer_leg(first)
-    await until(lambda: _paths(caller.engine))
-    await _monitor(acd, caller, "listen", "sip:tom@127.0.0.1:5997")
+    agent, first = await _joined(acd, caller, "listen")
+    await _monitor(acd, "listen", "sip:tom@127.0.0.1:5997")
     second = await _supervisor_leg(caller, "sip:tom@127.0.0.1:5997")
     assert caller.engine.hung_up(first) and second != first
     caller.engine.answer_leg(second)
@@ -531,11 +531,7 @@ async def test_another_contact_hangs_the_first_supervisor_up_and_dials_the_secon
 
 
 async def test_the_supervisor_hanging_up_ends_the_monitoring_only(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "barge")
-    sup = await _supervisor_leg(caller)
-    caller.engine.answer_leg(sup)
-    await until(lambda: _paths(caller.engine))
+    agent, sup = await _joined(acd, caller, "barge")
     caller.engine.leg(sup, ("disconnected", (200, "BYE")))
     await asyncio.sleep(0.2)
     assert not caller.task.done() and await _state(acd, "CONNECTED")  # type: ignore[union-attr]
@@ -546,20 +542,14 @@ async def test_the_supervisor_hanging_up_ends_the_monitoring_only(acd: Acd, call
 
 
 async def test_the_caller_hanging_up_hangs_the_supervisor_up(acd: Acd, caller: Caller) -> None:
-    await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    sup = await _supervisor_leg(caller)
-    caller.engine.answer_leg(sup)
-    await until(lambda: _paths(caller.engine))
+    _, sup = await _joined(acd, caller, "listen")
     caller.hang_up()
     assert await caller.result() == Hangup()
     assert caller.engine.hung_up(sup)
 
 
 async def test_a_ringing_supervisor_is_hung_up_when_the_agent_ends_the_call(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    sup = await _supervisor_leg(caller)
+    agent, sup = await _ringing(acd, caller, "listen")
     caller.engine.leg(agent, ("disconnected", (200, "BYE")))
     await caller.result()
     assert caller.engine.hung_up(sup)
@@ -567,9 +557,7 @@ async def test_a_ringing_supervisor_is_hung_up_when_the_agent_ends_the_call(acd:
 
 async def test_intercept_bridges_the_caller_to_the_supervisor_and_ends_the_agent_leg(
         acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "intercept")
-    sup = await _supervisor_leg(caller)
+    agent, sup = await _ringing(acd, caller, "intercept")
     assert not caller.engine.hung_up(agent), "the agent was dropped before the supervisor answered"
     caller.engine.answer_leg(sup)
     await until(lambda: ("bridge", (1, sup)) in caller.engine.commands)
@@ -584,12 +572,8 @@ async def test_intercept_bridges_the_caller_to_the_supervisor_and_ends_the_agent
 
 
 async def test_intercept_after_listen_takes_the_listening_supervisor_in(acd: Acd, caller: Caller) -> None:
-    agent = await _talking(acd, caller)
-    await _monitor(acd, caller, "listen")
-    sup = await _supervisor_leg(caller)
-    caller.engine.answer_leg(sup)
-    await until(lambda: _paths(caller.engine))
-    await _monitor(acd, caller, "intercept")
+    agent, sup = await _joined(acd, caller, "listen")
+    await _monitor(acd, "intercept")
     await until(lambda: ("bridge", (1, sup)) in caller.engine.commands)
     assert caller.engine.hung_up(agent) and _paths(caller.engine) == set()
     assert len(caller.engine.dialled) == 2
