@@ -66,9 +66,9 @@ Design:
   the agent's part itself. After an intercept the supervisor is the far party: his hang-up is
   reported as ``hangup`` by ``supervisor``. A supervisor who never answers rings until the call
   ends (an intercept then leaves the agent with the caller: the agent's hang-up still ends it).
-* Not done yet: callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with ``callback``
-  set reaches no call of this process, so nobody dials the caller back yet. The ACD's events
-  after the transfer ended (``complete``, ``abandon``) are drained in the background.
+* Not done yet: callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with
+  ``callback`` set reaches no call of this process, so nobody dials the caller back yet. The
+  ACD's events after the transfer ended (``complete``, ``abandon``) are drained in the background.
 """
 
 from __future__ import annotations
