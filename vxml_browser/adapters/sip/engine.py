@@ -104,6 +104,23 @@ def message_body(message: str) -> str:
     return ""
 
 
+def sdp_offer_ok(sdp: str) -> bool:
+    """Whether an SDP offer gives a connection address to every media description, at session
+    level or in each (RFC 4566 §5.7). Answering a re-INVITE's offer without one killed the 2.10
+    worker (SIGSEGV; found by fuzz/targets/sip_udp.py). An initial INVITE's offer is answered
+    inside pjsua before any Python code runs: there both wheels still abort."""
+    session, media = False, []
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            media.append(False)
+        elif line.startswith("c="):
+            if media:
+                media[-1] = True
+            else:
+                session = True
+    return session or all(media)
+
+
 def info_digit(content_type: str, body: str) -> str | None:
     """The key of a SIP INFO DTMF body: application/dtmf-relay (Signal=5) or application/dtmf."""
     ctype = content_type.split(";")[0].strip().lower()
@@ -825,6 +842,11 @@ def _make_classes() -> tuple[type, type]:
         def onCallTransferStatus(self, prm: Any) -> None:  # noqa: N802
             prm.cont = True
             self.engine.on_transfer_status(self, prm.statusCode, prm.finalNotify)
+
+        def onCallRxOffer(self, prm: Any) -> None:  # noqa: N802
+            # a re-INVITE or UPDATE offer: refused (488) when pjmedia would abort answering it
+            if not sdp_offer_ok(prm.offer.wholeSdp):
+                prm.statusCode = 488
 
         def onCallTransferRequest(self, prm: Any) -> None:  # noqa: N802
             # A REFER from the far end (RFC 3515): the platform never acts on one. pjsua's default
