@@ -9,7 +9,9 @@ is caught too) is used when it is installed, else ``builtin``: random mutations 
 subprocess, no coverage feedback. Known findings (fuzz/findings.py) are counted and the run goes
 on; a new one stops that target's round, is minimized (``fuzz.minimize``), saved under
 fuzz/crashes/ and listed in the report, and the target is restarted until its time is used.
-Exit status 1 when a run found something new.
+A live target (``sip_udp``: a real SIP worker on 127.0.0.1) runs its own campaign instead
+(``run_live``), on each installed pjsua2 wheel. ``--merge`` keeps the last run's rows of the
+targets not run now. Exit status 1 when a run found something new.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ def run_live(name: str, seconds: float) -> list[Result]:
     module = importlib.import_module(f"fuzz.targets.{name}")
     wheels: list[tuple[str, list[str]]] = [("2.10", [])]
     if PJSUA2_215.is_dir():
-        wheels.append(("2.15", ["--pjsua2-path", str(PJSUA2_215), "--send-known"]))
+        wheels.append(("2.15", ["--pjsua2-path", str(PJSUA2_215), "--send-known", "--victims", "1"]))
     per = seconds / len(wheels)
     results = []
     for wheel, flags in wheels:

@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:  # run as a script
 
 from fuzz.findings import Known  # noqa: E402
 from fuzz.targets._base import Chooser, Finding  # noqa: E402
-from vxml_browser.adapters.sip.engine import parse_headers  # noqa: E402
+from vxml_browser.adapters.sip.engine import parse_headers, sdp_offer_ok  # noqa: E402
 
 NAME = "sip_udp"
 DESCRIPTION = ("malformed and out-of-dialog SIP over UDP into a live `vxml-browser sip` worker, "
@@ -56,6 +56,7 @@ BATCH_BYTES = 100_000  # or fewer: the worker's receive buffer (rmem_default, 20
 PROBE_WAITS_S = (0.5, 1.0, 2.0, 3.0)  # the OPTIONS tries before a hang is declared
 MAX_DATAGRAM = 65507  # the largest UDP payload over IPv4
 VICTIMS = 2  # live calls whose Call-ID and tags the fuzz reuses (they may be hung up by it)
+# (``--victims 1`` on the 2.15 wheel: 4 calls per process, the held, the fresh and a fuzz call)
 
 METHODS = ("INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "INFO", "NOTIFY", "REFER", "UPDATE",
            "PRACK", "SUBSCRIBE", "MESSAGE", "REGISTER", "PUBLISH")
@@ -95,11 +96,20 @@ def broken_sdp(datagram: bytes) -> bool:
             or not all(SDP_LINE.fullmatch(line) for line in lines))
 
 
+def _sdp_without_connection(datagram: bytes) -> bool:
+    head, *body = re.split(rb"\r?\n\r?\n", datagram, maxsplit=1)
+    return bool(body) and b"m=" in body[0] and not sdp_offer_ok(body[0].decode("latin-1"))
+
+
 KNOWN_SIP: dict[str, tuple[Callable[[bytes], bool], str]] = {
     "pjsip-2.10-sdp-parse-abort": (broken_sdp, r"pjmedia_sdp_parse: Assertion"),
     "pjsip-2.15-dtmf-relay-nul-abort": (lambda d: b"dtmf-relay" in d and b"Signal=\x00" in d,
                                         r"pj_strstr: Assertion"),
     "pjsip-2.15-response-to-ack-abort": (lambda d: False, r"pjsip_endpt_create_response: Assertion"),
+    "pjsip-sdp-offer-without-connection-abort": (lambda d: _sdp_without_connection(d), r"create_answer: Assertion"),
+    "pjsip-ioqueue-exhausted-abort": (lambda d: False, r"pj_ioqueue_register_sock2: Assertion"),
+    "pjsip-2.10-dlg-respond-abort": (lambda d: False, r"pjsip_dlg_respond: Assertion"),
+    "pjsip-2.10-rx-data-free-cloned-abort": (lambda d: False, r"pjsip_rx_data_free_cloned: Assertion"),
 }
 """Known worker crashes: (does a datagram look like a cause, what the worker's log says). A
 campaign on the 2.10 wheel holds such datagrams back (so the held call lives to be checked) and
@@ -153,6 +163,41 @@ SIP_FINDINGS = (
         "test_a_storm_of_malformed_sip_leaves_the_worker_and_its_calls_whole",
         "vxml_browser/adapters/sip/call.py SipCall.answer: a failed answer logs a warning and "
         "hangs the leg up; the session hears a hangup.",
+    ),
+    Known(
+        "pjsip-sdp-offer-without-connection-abort", "sip_udp",
+        "One INVITE kills the worker on both wheels: an SDP offer with a media line but no c= "
+        "line (RFC 4566 §5.7 requires one per media or at session level) fails an assertion in "
+        "pjmedia's create_answer, inside pjsua before onIncomingCall. The same offer in a "
+        "re-INVITE SIGSEGV'd the 2.10 worker; that path is fixed (engine onCallRxOffer: 488).",
+        "INVITE ... v=0 o=x 1 1 IN IP4 127.0.0.1 s=- t=0 0 m=application 0 RTP/AVP 8",
+        "pinned (initial INVITE); re-INVITE fixed in d47a20e",
+        "test_an_invite_offer_without_a_connection_address_does_not_kill_the_worker",
+        "Not reachable from Python for the initial INVITE: screen SDP before pjsip (front proxy) "
+        "or a pjsip build where create_answer returns an error instead of asserting.",
+    ),
+    Known(
+        "pjsip-ioqueue-exhausted-abort", "sip_udp",
+        "Twice in 300 s on 2.10 and seen on 2.15 in a manual replay: pj_ioqueue_register_sock2 "
+        "fails an assertion (the select ioqueue's 64 handles are used up: each call holds RTP and "
+        "RTCP sockets, and INVITE floods leave calls ringing or unacknowledged for up to 32 s).",
+        "(not isolated: INVITE floods beside live calls)", "open",
+        "test_a_storm_of_malformed_sip_leaves_the_worker_and_its_calls_whole",
+        "engine.py EngineConfig: keep 2 x max_calls + transports under the wheel's "
+        "PJ_IOQUEUE_MAX_HANDLES (64: at most ~28 calls on 2.10), or a build with epoll.",
+    ),
+    Known(
+        "pjsip-2.10-dlg-respond-abort", "sip_udp",
+        "Once in 300 s on 2.10: pjsip_dlg_respond fails an assertion (a response in a dialog "
+        "without its transaction).", "(not isolated)", "open",
+        "test_a_storm_of_malformed_sip_leaves_the_worker_and_its_calls_whole",
+        "In pjsip 2.10; the batch is in fuzz/crashes/.",
+    ),
+    Known(
+        "pjsip-2.10-rx-data-free-cloned-abort", "sip_udp",
+        "Once in 300 s on 2.10: pjsip_rx_data_free_cloned fails an assertion (a NULL rdata).",
+        "(not isolated)", "open", "test_a_storm_of_malformed_sip_leaves_the_worker_and_its_calls_whole",
+        "In pjsip 2.10; the batch is in fuzz/crashes/.",
     ),
     Known(
         "pjsip-2.15-response-to-ack-abort", "sip_udp",
@@ -603,6 +648,7 @@ class Live:
         from tests.e2e.app import AppServer
 
         self.extra = extra  # more [sip] settings (pjsua2_path: the 2.15 wheel)
+        self.victims = VICTIMS
         self.tmp = tmp or tempfile.mkdtemp(prefix="sip-fuzz-")
         self.own_tmp = tmp is None
         self.app = AppServer().start()
@@ -655,7 +701,7 @@ class Live:
         ctx.victims = [d for d in ctx.victims if d.call_id not in self.peer.ended
                        and (d.confirmed or now - d.placed_at < 10)]
         placed = 0
-        while len(ctx.victims) < VICTIMS:
+        while len(ctx.victims) < self.victims:
             n = random.randrange(1 << 40)
             dialog = Dialog(f"victim-{n:x}@fuzz", f"v{n % 100000}")
             ctx.victims.append(dialog)
@@ -823,18 +869,21 @@ def culprit(harness: Live, datagrams: list[bytes], ports: dict[str, Any]) -> lis
 
 
 def _summary(problem: str) -> str:
-    """The first line of a problem and, for a death, the last line of the worker's log."""
-    lines = [ln for ln in problem.splitlines() if ln.strip()]
-    return (lines[0][:150] + (" ... " + lines[-1][-150:] if len(lines) > 1 else ""))
+    """One line: what happened and, for a death, the failed assertion or the faulting frame."""
+    first = problem.splitlines()[0][:160]
+    m = re.search(r"python: (\S+: \S+: Assertion .*?failed)", problem) or re.search(
+        r"Current thread .*?\n\s+File \"([^\n]+)", problem)
+    return f"{first.split(':')[0]}: {m.group(1)[:200]}" if m else first
 
 
 def campaign(seconds: float, seed: int = 0, crashes: Path = ROOT / "fuzz" / "crashes",
              progress: Callable[[Stats], None] | None = None, extra: str = "",
-             avoid_known: bool = True) -> Stats:
+             avoid_known: bool = True, victims: int = VICTIMS) -> Stats:
     """Fuzz for ``seconds`` beside a held call; then check the held call and a fresh one."""
     rnd = random.Random(seed)
     stats = Stats()
     harness = Live(extra=extra)
+    harness.victims = victims
     try:
         held = caller(harness, "held", seconds)
         deadline = time.monotonic() + seconds
@@ -901,9 +950,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pjsua2-path", default="", help="a folder with another pjsua2 wheel (2.15)")
     parser.add_argument("--send-known", action="store_true", help="do not hold back known crashers")
+    parser.add_argument("--victims", type=int, default=VICTIMS, help="live calls the in-dialog fuzz targets")
     args = parser.parse_args(argv)
     extra = f'pjsua2_path = "{args.pjsua2_path}"' if args.pjsua2_path else ""
-    stats = campaign(args.seconds, args.seed, extra=extra, avoid_known=not args.send_known,
+    stats = campaign(args.seconds, args.seed, extra=extra, avoid_known=not args.send_known, victims=args.victims,
                      progress=lambda s: print(f"# {s.inputs} {s.datagrams} {len(s.findings)} {s.known}",
                                               file=sys.stderr, flush=True))
     print(json.dumps(stats.__dict__))
