@@ -8,6 +8,11 @@ document on it with a ``FaxSession`` and records the attempt. A failed attempt i
 next ones offer at most ``fallback_bit_rate`` (V.29 at 9600 bit/s gets through lines that
 spandsp's V.17 does not). Time comes from the injected ``clock``, so tests move it by hand.
 
+Several processes may run one queue (the SIP pool's workers each do): an attempt claims its job
+with one UPDATE, and the claim is a lease (``next_at`` of a 'sending' job is when it runs out,
+``SENDING_LEASE_S`` after the claim). A job whose sender died is due again once its lease is
+over, so a restarting worker never takes a fax another worker is still sending.
+
 The dialer is the telephony platform's part (the SIP platform implements it by placing an
 outbound call and returning the answered call's ``CallAudio``):
 
@@ -57,6 +62,10 @@ CREATE TABLE IF NOT EXISTS fax_attempts (
     PRIMARY KEY (job_id, n)
 );
 """
+
+
+SENDING_LEASE_S = 900.0  # a claim's lease: longer than any fax call (dial, pages, retrains)
+DUE = "(status = 'queued' OR status = 'sending') AND next_at <= ?"  # a lapsed claim is due too
 
 
 class DialFailed(Exception):
@@ -142,8 +151,10 @@ class FaxQueue:
         self.ident = ident
         self.header = header
         self.workdir = workdir
-        # A job left 'sending' by a process that died is due again (its attempt is not counted).
-        self.db.execute("UPDATE fax_jobs SET status = 'queued' WHERE status = 'sending'")
+        # A job left 'sending' by a process that died is due again once its lease is over (its
+        # attempt is not counted); one another process is sending now keeps its claim.
+        self.db.execute("UPDATE fax_jobs SET status = 'queued' WHERE status = 'sending' AND next_at <= ?",
+                        (self.clock(),))
 
     def close(self) -> None:
         self.db.close()
@@ -169,8 +180,7 @@ class FaxQueue:
 
     def due(self) -> list[str]:
         rows = self.db.execute(
-            "SELECT id FROM fax_jobs WHERE status = 'queued' AND next_at <= ? ORDER BY next_at",
-            (self.clock(),)).fetchall()
+            f"SELECT id FROM fax_jobs WHERE {DUE} ORDER BY next_at", (self.clock(),)).fetchall()
         return [r[0] for r in rows]
 
     # -- sending -------------------------------------------------------------------------------------
@@ -179,9 +189,10 @@ class FaxQueue:
         return [await self.attempt(job_id) for job_id in self.due()]
 
     async def attempt(self, job_id: str) -> DeliveryReport:
+        now = self.clock()
         claimed = self.db.execute(
-            "UPDATE fax_jobs SET status = 'sending' WHERE id = ? AND status = 'queued'",
-            (job_id,)).rowcount
+            f"UPDATE fax_jobs SET status = 'sending', next_at = ? WHERE id = ? AND {DUE}",
+            (now + SENDING_LEASE_S, job_id, now)).rowcount
         if not claimed:
             return self.report(job_id)
         number, tiff, n, failed_in_transfer = self._job_for_attempt(job_id)

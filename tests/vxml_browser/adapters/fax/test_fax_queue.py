@@ -9,7 +9,7 @@ import pytest
 
 from vxml_browser.adapters.fax import documents, events
 from vxml_browser.adapters.fax.loopback import Line, LoopbackCall, VoiceCaller
-from vxml_browser.adapters.fax.queue import DialFailed, FaxQueue
+from vxml_browser.adapters.fax.queue import SENDING_LEASE_S, DialFailed, FaxQueue
 from vxml_browser.adapters.fax.session import FaxSession
 
 
@@ -144,9 +144,39 @@ async def test_the_queue_survives_a_restart(tmp_path, clock):
     queue = FaxQueue(path, LoopbackDialer("noanswer"), clock=clock)
     job = queue.submit("500", document())
     await queue.run_due()
-    queue.db.execute("UPDATE fax_jobs SET status = 'sending' WHERE id = ?", (job,))  # a crash
+    # a crash during the next attempt: claimed (status 'sending', next_at its lease), never recorded
+    queue.db.execute("UPDATE fax_jobs SET status = 'sending', next_at = ? WHERE id = ?",
+                     (clock() + SENDING_LEASE_S, job))
     queue.close()
+    clock.t += SENDING_LEASE_S + 1
     again = FaxQueue(path, LoopbackDialer(), clock=clock)
     r = again.report(job)
     assert r.status == "queued" and [a.outcome for a in r.attempts] == ["noanswer"]
     assert [j.job_id for j in again.jobs("queued")] == [job]
+
+
+def test_a_second_queue_on_the_file_leaves_a_claimed_job_alone(tmp_path, clock):
+    """Another process (a pool's worker) opening the queue while one sends does not free the
+    job: its lease still runs, so the fax is not sent twice."""
+    path = str(tmp_path / "q.sqlite")
+    queue = FaxQueue(path, LoopbackDialer(), clock=clock)
+    job = queue.submit("500", document())
+    queue.db.execute("UPDATE fax_jobs SET status = 'sending', next_at = ? WHERE id = ?",
+                     (clock() + SENDING_LEASE_S, job))
+    clock.t += 60
+    other = FaxQueue(path, LoopbackDialer(), clock=clock)
+    assert other.report(job).status == "sending" and other.due() == []
+
+
+async def test_a_lapsed_claim_is_due_again_without_a_restart(tmp_path, clock):
+    """A sender that died mid-attempt while the other workers run: once the lease is over the
+    job is due for them, and the next attempt is counted as the first recorded one."""
+    path = str(tmp_path / "q.sqlite")
+    queue = FaxQueue(path, LoopbackDialer("busy"), clock=clock)
+    job = queue.submit("500", document())
+    queue.db.execute("UPDATE fax_jobs SET status = 'sending', next_at = ? WHERE id = ?",
+                     (clock() + SENDING_LEASE_S, job))
+    clock.t += SENDING_LEASE_S + 1
+    assert queue.due() == [job]
+    [report] = await queue.run_due()
+    assert [a.outcome for a in report.attempts] == ["busy"] and report.status == "queued"
