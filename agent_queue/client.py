@@ -19,6 +19,11 @@ call its own stream of actions to carry out on the SIP side::
 
 and reports back: :meth:`ringing`, :meth:`answered`, :meth:`no_answer`, :meth:`hangup`,
 :meth:`key` (DTMF while waiting: exit keys), :meth:`callback`.
+
+Callbacks: after :meth:`watch_callbacks`, an ``offer`` with ``callback`` set for a call this
+client follows no stream of (its caller hung up) lands in :attr:`callbacks`; the call's later
+actions are kept for :meth:`next_action` from then on. :meth:`claim` takes it (the first process
+of a pool wins), :meth:`forget` drops a call lost to another.
 """
 
 from __future__ import annotations
@@ -189,6 +194,7 @@ class AcdClient:
         self.max_reconnect_delay = 2.0
         self.online = asyncio.Event()  # the CTI WebSocket is up (set at each hello)
         self.offline = asyncio.Event()  # ... and is not (set when it drops, until it is back)
+        self.callbacks: asyncio.Queue[Bridge] | None = None  # see watch_callbacks
 
     async def __aenter__(self) -> AcdClient:
         await self.connect()
@@ -241,6 +247,9 @@ class AcdClient:
                 queue = self._calls.get(e.get("call_id") or "")
                 if queue is not None and "kind" in e:
                     queue.put_nowait(to_action(e))
+                elif self.callbacks is not None and e.get("kind") == "offer" and (e.get("data") or {}).get("callback"):
+                    self._calls[e["call_id"]] = asyncio.Queue()  # its later actions are kept
+                    self.callbacks.put_nowait(to_action(e))  # type: ignore[arg-type]
             self._set_online(False)
             if self._closing:
                 return
@@ -298,6 +307,17 @@ class AcdClient:
             if isinstance(action, TERMINAL):
                 return
 
+    def watch_callbacks(self) -> asyncio.Queue[Bridge]:
+        """From now on, offers with ``callback`` set for calls without a stream here go to
+        :attr:`callbacks` (see the module docstring)."""
+        if self.callbacks is None:
+            self.callbacks = asyncio.Queue()
+        return self.callbacks
+
+    def forget(self, call_id: str) -> None:
+        """Stop keeping ``call_id``'s actions (its stream is not ours, or no longer)."""
+        self._calls.pop(call_id, None)
+
     async def call(self, call_id: str) -> dict[str, Any]:
         assert self._session is not None
         async with self._session.get(f"{self.base}/api/calls/{call_id}", headers=self.headers) as resp:
@@ -320,6 +340,10 @@ class AcdClient:
 
     async def callback(self, call_id: str, number: str | None = None) -> dict[str, Any]:
         return await self._post(f"/api/calls/{call_id}/callback", {"number": number})
+
+    async def claim(self, call_id: str, by: str) -> dict[str, Any]:
+        """Take an offered call's legs (a callback); ``AcdClientError`` 409: another has it."""
+        return await self._post(f"/api/calls/{call_id}/claim", {"by": by})
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         assert self._session is not None, "connect() first"

@@ -17,7 +17,7 @@ from typing import Any
 
 from . import events as ev
 from .clock import Clock, Rng
-from .errors import BadRequest, NotFound
+from .errors import AcdError, BadRequest, NotFound
 from .events import Event
 from .model import Agent, Call, QueueConfig, Tier
 from .routing import ReadyIndex, pick, qualifies
@@ -465,6 +465,19 @@ class Acd:
         self.dirty_calls.add(call_id)
         return self._flush()
 
+    def claim(self, call_id: str, by: str) -> list[Event]:
+        """A platform process takes an offered call's legs (a callback: every process of a pool
+        sees the offer, no caller's leg ties it to one); the first ``by`` keeps it until the
+        call is offered again. Another process's claim is refused (409)."""
+        call = self._call(call_id)
+        if call.state not in (CallState.OFFERED, CallState.RINGING):
+            raise BadRequest(f"call {call_id}: claim in state {call.state}")
+        if call.claimed_by not in (None, by):
+            raise AcdError(f"call {call_id} is claimed by {call.claimed_by}")
+        call.claimed_by = by
+        self.dirty_calls.add(call_id)
+        return self._flush()
+
     def _end_agent_leg(self, call: Call, agent: Agent) -> None:
         now = self.now()
         agent.talk_time += now - call.connected_at
@@ -568,7 +581,7 @@ class Acd:
     def _offer(self, call: Call, q: QueueConfig, agents: list[Agent]) -> None:
         now = self.now()
         call.state = call_next(call.state, CallEvent.OFFER)
-        call.agents, call.offered_at = [a.id for a in agents], now
+        call.agents, call.offered_at, call.claimed_by = [a.id for a in agents], now, None
         self._remove_waiting(call)
         self.dirty_calls.add(call.id)
         members = {m: i for i, m in enumerate(q.members)}

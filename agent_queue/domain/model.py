@@ -174,6 +174,7 @@ class Call:
     hold_total: float = 0.0
     callback: str | None = None  # number to call back: the caller hung up keeping his place
     ronas: int = 0
+    claimed_by: str | None = None  # the platform process that took this offer's legs (``claim``)
 
     def key(self) -> tuple[int, int, float, int]:
         """The queue order: tier, priority (higher first), entry time."""

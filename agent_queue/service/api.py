@@ -11,7 +11,7 @@ The voice browser's side (role ``platform``, a Bearer token):
   ``monitor`` (join a supervisor: ``data.mode`` listen/whisper/barge/intercept), ``transfer``,
   ``complete``...
 * reports back: ``POST /api/calls/{id}/ringing|answered|no-answer`` ``{"agent"}``,
-  ``/hangup`` ``{"by"}``, ``/key`` ``{"key"}``, ``/callback`` ``{"number"}``, ``/hold``,
+  ``/hangup`` ``{"by"}``, ``/key`` ``{"key"}``, ``/callback`` ``{"number"}``, ``/claim`` ``{"by"}``, ``/hold``,
   ``/unhold``, ``/transfer`` ``{"target"}``. The same commands are accepted as WebSocket
   messages: ``{"op": "answered", "call_id": ..., "agent": ..., "id": 7}`` -> ``{"reply_to": 7}``.
 """
@@ -97,6 +97,7 @@ CALL_OPS = {
     "hangup": lambda r, cid, d: r.acd.hangup(cid, d.get("by", "caller")),
     "key": lambda r, cid, d: r.acd.exit_key(cid, str(_req(d, "key"))),
     "callback": lambda r, cid, d: r.acd.request_callback(cid, d.get("number")),
+    "claim": lambda r, cid, d: r.acd.claim(cid, str(_req(d, "by"))),
     "hold": lambda r, cid, d: r.acd.hold(cid),
     "unhold": lambda r, cid, d: r.acd.unhold(cid),
     "transfer": lambda r, cid, d: r.acd.transfer(cid, _req(d, "target"), d.get("by")),
