@@ -315,8 +315,16 @@ class AcdClient:
         return self.callbacks
 
     def forget(self, call_id: str) -> None:
-        """Stop keeping ``call_id``'s actions (its stream is not ours, or no longer)."""
-        self._calls.pop(call_id, None)
+        """Stop keeping ``call_id``'s actions (its stream is not ours, or no longer). A callback
+        offer already kept (the call was offered again meanwhile) goes to :attr:`callbacks`,
+        the stream kept for the actions after it."""
+        queue = self._calls.pop(call_id, None)
+        while queue is not None and not queue.empty():
+            action = queue.get_nowait()
+            if self.callbacks is not None and isinstance(action, Bridge) and action.callback:
+                self._calls[call_id] = queue
+                self.callbacks.put_nowait(action)
+                return
 
     async def call(self, call_id: str) -> dict[str, Any]:
         assert self._session is not None

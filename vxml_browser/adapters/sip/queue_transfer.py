@@ -35,9 +35,10 @@ Design:
                           only; the call's end hangs his leg up
   ======================  =========================================================================
 
-* The caller's keys while waiting go to the ACD (``key``: exit keys). A caller who hangs up is
-  reported (``hangup`` by the caller: an abandon while waiting) and the interpreter gets
-  ``Hangup``. When the agent hangs up the ACD hears ``hangup`` by the agent.
+* The caller's keys while waiting go to the ACD (``key``: exit keys), except the dest's
+  ``?callback=KEY``: that key asks for a callback at his caller id (``callback``). A caller who
+  hangs up is reported (``hangup`` by the caller: an abandon while waiting) and the interpreter
+  gets ``Hangup``. When the agent hangs up the ACD hears ``hangup`` by the agent.
 * Once bridged, the wait is the bridged transfer's own (``SipCall.bridge_until_end``), so the
   outcomes are the same: a bridge ``<transfer>`` gets ``far_end_disconnect`` (the agent hung
   up), ``near_end_disconnect`` (the caller's keys or words matched the transfer's grammars),
@@ -66,8 +67,9 @@ Design:
   the agent's part itself. After an intercept the supervisor is the far party: his hang-up is
   reported as ``hangup`` by ``supervisor``. A supervisor who never answers rings until the call
   ends (an intercept then leaves the agent with the caller: the agent's hang-up still ends it).
-* Not done yet: callbacks stop at ``CallbackAccepted`` (goodbye, hang up): the later offer with
-  ``callback`` set reaches no call of this process, so nobody dials the caller back yet. The
+* ``CallbackAccepted`` (the caller asked to be called back): a goodbye, then the caller's leg is
+  hung up and the call's stream released, so that the later offer with ``callback`` set goes to
+  the worker's ``callbacks.CallbackDialer`` (whichever worker claims it dials the customer). The
   ACD's events after the transfer ended (``complete``, ``abandon``) are drained in the background.
 """
 
@@ -89,6 +91,14 @@ log = logging.getLogger(__name__)
 _draining: set[asyncio.Task[None]] = set()  # strong references to the background tasks
 RECONNECT_TIMEOUT_S = 60.0  # [acd] reconnect_timeout's default
 RETRY_FIRST_S, RETRY_MAX_S = 0.1, 2.0  # the backoff of reports kept while the ACD is away
+
+
+async def cancel_for_sure(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait until it is done, cancelling again while a cancel is lost
+    (``asyncio.wait_for`` on Python 3.11 swallows one that lands as its inner wait completes)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.1)
 
 
 def _background(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -218,6 +228,9 @@ class QueuedCaller:
         self.music_token: int | None = None
         self.pending: asyncio.Task[Any] | None = None
         self.finished = False  # the ACD's last action (Leave/Ended) was taken
+        from agent_queue.client import parse_queue_dest
+
+        self.callback_key = parse_queue_dest(action.dest)[1].get("callback")  # ?callback=KEY
 
     # -- helpers ---------------------------------------------------------------------------------
     def _next(self) -> None:
@@ -355,7 +368,11 @@ class QueuedCaller:
             if self.lost and self.bridged is None:
                 return await self.acd_gone()
             while call.keys:
-                await self.report("key", call.keys.popleft())
+                key = call.keys.popleft()
+                if key == self.callback_key:
+                    await self.report("callback")  # at his caller id; refused while an agent rings
+                else:
+                    await self.report("key", key)
             await self.check_legs(loop.time())
             if self.bridged is not None:
                 return await self.talk()
@@ -468,8 +485,8 @@ class QueuedCaller:
             ended = bridge.result()
         finally:
             for task in (bridge, news):
-                if task is not None and not task.done():
-                    task.cancel()
+                if task is not None:
+                    await cancel_for_sure(task)
             call.listener = None
             self.end_monitoring()
         leg, _ = self.bridged
@@ -571,9 +588,7 @@ class QueuedCaller:
         Returns the wait of the new bridge (the old one's, when his leg is gone already)."""
         call, engine, sup = self.call, self.call.engine, self.supervisor
         assert sup is not None and self.bridged is not None
-        while not bridge.done():  # again if a cancel was lost (wait_for's, Python 3.11)
-            bridge.cancel()
-            await asyncio.wait({bridge}, timeout=0.1)
+        await cancel_for_sure(bridge)
         agent_leg, agent = self.bridged
         for src, dst in sup.links:
             engine.submit(engine.disconnect, src, dst)
@@ -663,6 +678,8 @@ class QueuedCaller:
                 await self.leave(None)
                 return TransferDone("noanswer")
             case CallbackAccepted():
+                self.finished = True  # its next offer is the CallbackDialer's (module docstring)
+                self.acd.forget(self.cid)
                 self.stop_music()
                 await call.queue_prompts((Prompt(ssml="", text="We will call you back. Goodbye.",
                                                  bargein=False),))

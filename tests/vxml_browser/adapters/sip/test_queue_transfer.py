@@ -577,3 +577,192 @@ async def test_intercept_after_listen_takes_the_listening_supervisor_in(acd: Acd
     await until(lambda: ("bridge", (1, sup)) in caller.engine.commands)
     assert caller.engine.hung_up(agent) and _paths(caller.engine) == set()
     assert len(caller.engine.dialled) == 2
+
+
+# -- callbacks (callbacks.py): the customer is dialled back when his turn comes --------------------
+CUSTOMER = "sip:+4930123@127.0.0.1:5090"  # the caller's number through [acd] callback_uri
+
+
+def test_callback_uri_is_read_from_the_acd_table(tmp_path: Path) -> None:
+    path = _config(tmp_path, 'callback_uri = "sip:{number}@gw.example"\n')
+    assert load_config(str(path)).acd_callback_uri == "sip:{number}@gw.example"
+    assert load_config(str(_config(tmp_path, ""))).acd_callback_uri == "sip:{number}@127.0.0.1:5090"
+
+
+async def test_cancel_for_sure_cancels_again_when_a_cancel_is_lost() -> None:
+    async def swallows_one() -> None:  # as wait_for does on 3.11 when its wait completes meanwhile
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            pass
+        await asyncio.sleep(10)
+
+    task = asyncio.get_running_loop().create_task(swallows_one())
+    await asyncio.sleep(0)
+    await asyncio.wait_for(qt.cancel_for_sure(task), 1.0)
+    assert task.cancelled()
+
+
+async def test_the_callback_key_asks_for_a_callback_and_hangs_the_caller_up(acd: Acd, caller: Caller) -> None:
+    caller.transfer("queue:sales?callback=9")
+    await until(lambda: caller.engine.plays)  # waiting: keys from now on go to the ACD
+    caller.call.on_event("dtmf", ("9", "rfc2833"))
+    assert await caller.result(10) == Hangup()
+    view = await acd.call()
+    assert view is not None and view["state"] == "WAITING" and "callback" in await acd.kinds()
+    assert CID not in (await caller.link.client())._calls, "the offer would go to the call, not the dialer"
+
+
+class DialEngine(LegEngine):
+    """``LegEngine`` without an inbound call: every leg is a callback's outbound one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gone: set[int] = set()
+
+    def _record(self, name: str, *args: Any) -> Any:
+        self.commands.append((name, args))
+        if name == "hangup" and args[0] in self.sinks and args[0] not in self.gone:
+            self.leg(args[0], ("disconnected", (487, "Request Terminated")))
+
+    def leg(self, leg: int, *events: tuple[str, Any]) -> None:
+        self.gone.update(leg for kind, _ in events if kind == "disconnected")
+        super().leg(leg, *events)
+
+    async def dialled_to(self, dest: str) -> int:
+        await until(lambda: any(d == dest for _, d, _ in self.dialled))
+        return next(leg for leg, d, _ in self.dialled if d == dest)
+
+
+class Worker:
+    """A worker's ``CallbackDialer`` on its own fake engine and ``AcdLink``."""
+
+    def __init__(self, acd: Acd, name: str) -> None:
+        from vxml_browser.adapters.sip.callbacks import CallbackDialer
+
+        self.engine = DialEngine()
+        self.link = AcdLink(acd.url, "test-platform-token")
+        self.dialer = CallbackDialer(self.engine, self.link, "sip:{number}@127.0.0.1:5090", name)
+        self.task = asyncio.get_running_loop().create_task(self.dialer.run())
+
+    async def close(self) -> None:
+        await qt.cancel_for_sure(self.task)
+        await self.link.close()
+
+
+async def _callback_waiting(acd: Acd) -> None:
+    """A caller queued, then called back: he hung up, his place is kept."""
+    from agent_queue.client import AcdClient
+
+    async with AcdClient(acd.url, "test-platform-token") as client:
+        await client.enqueue(CID, "sales", "+4930123")
+        await client.callback(CID)
+
+
+@pytest.fixture()
+async def worker(acd: Acd) -> AsyncIterator[Worker]:
+    await _callback_waiting(acd)
+    w = Worker(acd, "w1")
+    await w.link.client()
+    await until(lambda: w.link._client.callbacks is not None)
+    yield w
+    await w.close()
+
+
+async def _bridged(acd: Acd, worker: Worker) -> tuple[int, int]:
+    await acd.sign_in(ready=True)
+    customer = await worker.engine.dialled_to(CUSTOMER)
+    worker.engine.answer_leg(customer)
+    agent = await worker.engine.dialled_to(CONTACT)
+    worker.engine.answer_leg(agent)
+    await until(lambda: ("bridge", (customer, agent)) in worker.engine.commands)
+    return customer, agent
+
+
+async def test_a_callback_offer_dials_the_customer_before_the_agent(acd: Acd, worker: Worker) -> None:
+    await acd.sign_in(ready=True)
+    await worker.engine.dialled_to(CUSTOMER)
+    await asyncio.sleep(0.2)
+    assert [d for _, d, _ in worker.engine.dialled] == [CUSTOMER]
+
+
+async def test_only_the_worker_that_claims_the_offer_dials(acd: Acd, worker: Worker) -> None:
+    other = Worker(acd, "w2")
+    try:
+        await other.link.client()
+        await until(lambda: other.link._client.callbacks is not None)
+        await acd.sign_in(ready=True)
+        await until(lambda: worker.engine.dialled or other.engine.dialled)
+        await asyncio.sleep(0.3)
+        assert len(worker.engine.dialled) + len(other.engine.dialled) == 1
+    finally:
+        await other.close()
+
+
+async def test_a_claim_by_another_process_is_refused(acd: Acd) -> None:
+    from agent_queue.client import AcdClient, AcdClientError
+
+    await _callback_waiting(acd)
+    await acd.sign_in(ready=True)
+    async with AcdClient(acd.url, "test-platform-token") as client:
+        await client.claim(CID, "w1")
+        await client.claim(CID, "w1")  # the same process again: still his
+        with pytest.raises(AcdClientError) as refused:
+            await client.claim(CID, "w2")
+    assert refused.value.status == 409
+
+
+async def _completed_by(acd: Acd) -> list[str]:
+    await until(lambda: _has(acd, "complete"))
+    _, body = await acd.get(f"/api/events?call_id={CID}")
+    return [e["data"]["by"] for e in body["events"] if e["kind"] == "complete"]
+
+
+async def test_the_answering_customer_is_bridged_to_the_agent_and_reported_answered(
+        acd: Acd, worker: Worker) -> None:
+    await _bridged(acd, worker)
+    assert await until(lambda: _state(acd, "CONNECTED"))
+    assert "connect" in await acd.kinds()
+
+
+async def test_the_agent_hanging_up_completes_the_callback_and_ends_the_customer_leg(
+        acd: Acd, worker: Worker) -> None:
+    customer, agent = await _bridged(acd, worker)
+    worker.engine.leg(agent, ("disconnected", (200, "BYE")))
+    await until(lambda: worker.engine.hung_up(customer))
+    assert await _completed_by(acd) == ["agent"]
+
+
+async def test_the_customer_hanging_up_completes_the_callback_by_the_caller(acd: Acd, worker: Worker) -> None:
+    customer, agent = await _bridged(acd, worker)
+    worker.engine.leg(customer, ("disconnected", (200, "BYE")))
+    await until(lambda: worker.engine.hung_up(agent))
+    assert await _completed_by(acd) == ["caller"]
+
+
+async def test_a_busy_customer_is_no_answer_and_the_callback_waits_again(acd: Acd, worker: Worker) -> None:
+    await acd.sign_in(ready=True)
+    customer = await worker.engine.dialled_to(CUSTOMER)
+    worker.engine.leg(customer, ("disconnected", (486, "Busy Here")))
+    assert await until(lambda: _has(acd, "rona"))
+    view = await until(lambda: _state(acd, "WAITING")) and await acd.call()
+    assert view is not None and view["callback"] == "+4930123"
+    assert len(worker.engine.dialled) == 1, "the agent was rung for a customer who never answered"
+
+
+async def test_the_acd_ring_timer_hangs_the_ringing_customer_up(tmp_path: Path) -> None:
+    service = Acd(tmp_path, ring_timeout=0.5)
+    await service.start()
+    await _callback_waiting(service)
+    w = Worker(service, "w1")
+    try:
+        await w.link.client()
+        await until(lambda: w.link._client.callbacks is not None)
+        await service.sign_in(ready=True)
+        customer = await w.engine.dialled_to(CUSTOMER)
+        w.engine.leg(customer, ("early", None))
+        await until(lambda: w.engine.hung_up(customer))
+        assert await _state(service, "WAITING")
+    finally:
+        await w.close()
+        await service.stop()
