@@ -93,6 +93,7 @@ class Worker:
         # a pool's worker tells its supervisor about each dialog on stdout (pool.py)
         self.report_dialogs = report_dialogs
         self.acd: Any = None  # queue_transfer.AcdLink, made when [acd] url is set
+        self.callbacks: asyncio.Task[None] | None = None  # the CallbackDialer's
         if config.acd_url:
             from .queue_transfer import AcdLink
 
@@ -209,6 +210,11 @@ class Worker:
                           "pid": os.getpid(), "wheel": self.engine.version}), flush=True)
         if self.report_dialogs:  # a pool's worker ends with its supervisor, even a killed one
             loop.create_task(self.watch_parent(os.getppid()))
+        if self.acd is not None:  # the ACD's callbacks this process claims (callbacks.py)
+            from .callbacks import CallbackDialer
+
+            self.callbacks = loop.create_task(CallbackDialer(
+                self.engine, self.acd, cfg.acd_callback_uri, f"worker {self.index} pid {os.getpid()}").run())
         try:
             await self.stopped.wait()
         finally:
@@ -222,6 +228,10 @@ class Worker:
                 self.stopped.set()
 
     async def shutdown(self) -> None:
+        if self.callbacks is not None:
+            from .queue_transfer import cancel_for_sure
+
+            await cancel_for_sure(self.callbacks)
         for call in list(self.calls.values()):
             await call.hangup()
         if self.tasks:
