@@ -25,7 +25,20 @@ def main(argv: list[str] | None = None) -> int:
     sip.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
     sip.add_argument("--worker-port", type=int, default=None, help=argparse.SUPPRESS)
     sip.add_argument("--rtp-port", type=int, default=None, help=argparse.SUPPRESS)
+    fax = sub.add_parser("fax", help="the outbound fax queue a SIP platform sends ([sip] fax_queue)")
+    fax_sub = fax.add_subparsers(dest="fax_command", required=True)
+    send = fax_sub.add_parser("send", help="queue a document (PDF, TIFF or an image) for a number")
+    send.add_argument("--queue", required=True, help="the queue's SQLite file ([sip] fax_queue)")
+    send.add_argument("--reference", default="", help="your reference, shown in the report")
+    send.add_argument("number", help="the number (dialled at [sip] fax_dial_uri) or a SIP URI")
+    send.add_argument("document", help="the file to send")
+    status = fax_sub.add_parser("status", help="delivery reports: one job, or every job")
+    status.add_argument("--queue", required=True, help="the queue's SQLite file ([sip] fax_queue)")
+    status.add_argument("--json", action="store_true", help="JSON Lines instead of text")
+    status.add_argument("job", nargs="?", help="a job id from `fax send`")
     args = parser.parse_args(argv)
+    if args.command == "fax":
+        return run_fax(args)
     if args.command == "sip":
         from .adapters.sip.main import run_sip
 
@@ -42,6 +55,38 @@ def main(argv: list[str] | None = None) -> int:
                             limits=limits_from_args(args))
         return 0 if final.get("reason") != "timeout" else 1
     return 2
+
+
+def run_fax(args: argparse.Namespace) -> int:
+    """``vxml-browser fax send|status``: the queue's file, without a dialer (the SIP workers
+    with ``fax_queue`` set send what is queued)."""
+    import dataclasses
+    import json
+
+    from .adapters.fax.documents import DocumentError
+    from .adapters.fax.queue import FaxQueue
+
+    queue = FaxQueue(args.queue)
+    try:
+        if args.fax_command == "send":
+            with open(args.document, "rb") as f:
+                document = f.read()
+            try:
+                print(queue.submit(args.number, document, reference=args.reference))
+            except DocumentError as exc:
+                print(f"vxml-browser fax send: {args.document}: {exc}", file=sys.stderr)
+                return 1
+            return 0
+        try:
+            reports = [queue.report(args.job)] if args.job else queue.jobs()
+        except KeyError:
+            print(f"vxml-browser fax status: no job {args.job}", file=sys.stderr)
+            return 1
+        for report in reports:
+            print(json.dumps(dataclasses.asdict(report)) if args.json else report.text())
+        return 0
+    finally:
+        queue.close()
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ def fax_platform(app: AppServer, sip_tmp: str) -> Iterator[Platform]:
     tmp = os.path.join(sip_tmp, "fax")
     os.makedirs(tmp, exist_ok=True)
     p = Platform(app, tmp, extra=f'pjsua2_path = "{WHEEL_215}"\n'
-                 f'fax_store = "sqlite:///{os.path.join(tmp, "fax.db")}"\nfax_ident = "+1 555 0199"\n',
+                 f'fax_store = "sqlite:///{os.path.join(tmp, "fax.db")}"\nfax_ident = "+1 555 0199"\n'
+                 f'fax_queue = "{os.path.join(tmp, "outbox.db")}"\nfax_queue_poll = 0.5\n',
                  apps={"faxback": f"{app.base}/ivr/faxback.vxml"})
     yield p
     p.stop()
@@ -188,3 +189,47 @@ def test_the_fax_queue_dials_out_over_sip(app: AppServer, sip_tmp: str) -> None:
     [want], [have] = documents.read_pages(page), documents.read_pages(received)
     assert documents.difference(want, have) <= 0.001
     assert refused["status"] == "failed" and refused["attempts"][0]["outcome"] == "busy", refused["text"]
+
+
+def test_a_fax_queued_from_the_command_line_is_sent_by_the_platform(
+        fax_platform: Platform, sip_tmp: str) -> None:
+    """``vxml-browser fax send`` queues a page in the platform's ``fax_queue``; the SIP worker
+    finds it due, dials the number (here a SIP URI: a pjsua2 2.15 fax machine answering) and
+    sends it; ``fax status`` then reports it delivered with the machine's id."""
+    import json
+    import subprocess
+    import sys
+
+    from .conftest import env
+
+    tmp = os.path.join(sip_tmp, "fax")
+    page = os.path.join(tmp, "outbound.png")
+    with open(page, "wb") as f:
+        f.write(reply_page())
+    received = os.path.join(tmp, "outbound-received.tif")
+    machine = UA(tmp, {"mode": "answer", "user": "faxmachine", "code": 200, "fax_answer": received,
+                       "lifetime": 60, "exit_when_done": True}, pythonpath=WHEEL_215)
+    queue = os.path.join(tmp, "outbox.db")
+
+    def cli(*args: str) -> str:
+        run = subprocess.run([sys.executable, "-m", "vxml_browser.cli", "fax", *args, "--queue", queue],
+                             cwd=ROOT, env=env(), capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    job = cli("send", "--reference", "order 42", machine.uri, page)
+
+    def report() -> dict:
+        return json.loads(cli("status", "--json", job))
+
+    assert wait_for(lambda: report()["status"] in ("delivered", "failed"), 90), fax_platform.output()[-3000:]
+    done = report()
+    assert done["status"] == "delivered", (done, fax_platform.output()[-3000:])
+    assert done["reference"] == "order 42" and done["attempts"][0]["remote_id"] == "+1 555 0100"
+    got = [e for e in machine.result(30) if e["event"] == "fax-received"]
+    assert got and got[0]["ok"] and got[0]["pages"] == 1
+    [have] = documents.read_pages(received)
+    want_tif = os.path.join(tmp, "outbound-want.tif")
+    documents.to_fax_tiff(reply_page(), want_tif)
+    [want] = documents.read_pages(want_tif)
+    assert documents.difference(want, have) <= 0.001

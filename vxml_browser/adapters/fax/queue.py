@@ -136,7 +136,7 @@ def _stamp(t: float) -> str:
 
 
 class FaxQueue:
-    def __init__(self, path: str, dialer: Dialer, *, clock: Callable[[], float] = time.time,
+    def __init__(self, path: str, dialer: Dialer | None = None, *, clock: Callable[[], float] = time.time,
                  max_attempts: int = 3, retry_delays_s: Sequence[float] = (120.0, 600.0),
                  fallback_bit_rate: int = 9600, ident: str = "", header: str = "",
                  workdir: str | None = None) -> None:
@@ -195,6 +195,9 @@ class FaxQueue:
             (now + SENDING_LEASE_S, job_id, now)).rowcount
         if not claimed:
             return self.report(job_id)
+        if self.dialer is None:  # opened only to submit and report (``vxml-browser fax``)
+            self.db.execute("UPDATE fax_jobs SET status = 'queued', next_at = ? WHERE id = ?", (now, job_id))
+            raise RuntimeError("this FaxQueue has no dialer: it cannot send")
         number, tiff, n, failed_in_transfer = self._job_for_attempt(job_id)
         max_bit_rate = self.fallback_bit_rate if failed_in_transfer else 14400
         started = self.clock()

@@ -17,6 +17,10 @@
                                      # needs the 2.15 wheel (AudioMediaPort): see pjsua2_path
     fax_store = ""                   # SQLAlchemy URL keeping received faxes (builtin:fax/receive)
     fax_ident = ""                   # our fax station id (TSI/CSI)
+    fax_queue = ""                   # SQLite file of the outbound fax queue this process sends
+                                     # (``vxml-browser fax send`` fills it; retries, reports)
+    fax_dial_uri = "sip:{number}@127.0.0.1"  # the SIP URI a queued fax's number is dialled at
+    fax_queue_poll = 5.0             # s between looks for due faxes
     media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
     pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
     media_timeout = 10.0             # s without RTP or RTCP from a bridged transfer's far leg:
@@ -100,6 +104,9 @@ class SipConfig:
     recognizer: str = ""
     fax_store: str = ""
     fax_ident: str = ""
+    fax_queue: str = ""
+    fax_dial_uri: str = "sip:{number}@127.0.0.1"
+    fax_queue_poll: float = 5.0
     media_cache: str = ""
     pjsua2_path: str = ""
     kamailio: str = "kamailio"

@@ -10,6 +10,7 @@ as ``X-Call-ID``; when the call ends the worker POSTs a call record (JSON) to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -215,10 +216,41 @@ class Worker:
 
             self.callbacks = loop.create_task(CallbackDialer(
                 self.engine, self.acd, cfg.acd_callback_uri, f"worker {self.index} pid {os.getpid()}").run())
+        if cfg.fax_queue:
+            task = loop.create_task(self.send_faxes())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
         try:
             await self.stopped.wait()
         finally:
             await self.shutdown()
+
+    async def send_faxes(self) -> None:
+        """The outbound fax queue (``fax_queue``): every ``fax_queue_poll`` s one attempt for each
+        due job, one fax at a time, through ``SipFaxDialer`` at ``fax_dial_uri``. The queue's
+        claims are leases, so each worker of a pool may run the same file (``fax/queue.py``)."""
+        from ..fax.queue import FaxQueue
+        from .fax_dialer import SipFaxDialer
+
+        assert self.engine is not None
+        cfg = self.config
+        if not self.engine.has_frames:
+            log.warning("fax_queue %s: sending faxes needs the pjsua2 2.15 wheel (pjsua2_path), not %s",
+                        cfg.fax_queue, self.engine.version)
+            return
+        queue = FaxQueue(cfg.fax_queue, SipFaxDialer(self.engine, uri=cfg.fax_dial_uri),
+                         ident=cfg.fax_ident)
+        try:
+            while not self.stopped.is_set():
+                try:
+                    for report in await queue.run_due():
+                        log.info("fax %s to %s: %s", report.job_id, report.number, report.status)
+                except Exception:
+                    log.exception("fax queue %s", cfg.fax_queue)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopped.wait(), cfg.fax_queue_poll)
+        finally:
+            queue.close()
 
     async def watch_parent(self, parent: int) -> None:
         while not self.stopped.is_set():
