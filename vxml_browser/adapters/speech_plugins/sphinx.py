@@ -21,12 +21,14 @@ little background upsets them. The decoder's feature state is reset before each 
 
 Confidence: PocketSphinx's posterior is ~1 for any grammar path, so the measure is how well
 the grammar path explains the audio compared with a free phone loop over the same frames
-(the usual acoustic-likelihood-ratio confidence): the log-likelihood gap per frame, in nats,
-through a logistic centred on ``confidence_center`` (measured with espeak-ng speech: 2.6-4.5
-for right words, 4.4-5.6 for out-of-grammar words forced onto the grammar). It separates
-weakly: PocketSphinx normalises scores per frame, so two searches compare only roughly; the
-garbage loop does more for out-of-grammar speech. N-best entries below the best are scaled
-down by their score gap.
+(the usual acoustic-likelihood-ratio confidence): the acoustic score gap over the words'
+frames (``word_gap``, in the decoder's own units, log base 1.0001), through a logistic
+centred on ``confidence_center``; below 0.5 (VoiceXML's default ``confidencelevel``) the
+interpreter treats it as a nomatch. Over the words' frames, not per frame of the whole audio:
+the listener's segments and whole clips have different amounts of silence, which diluted a
+per-frame gap differently (a right word got 0.94 whole and 0.37 through the listener). The
+phone-loop garbage rejects most out-of-grammar speech in the search; the confidence catches
+part of the rest (``GARBAGE_MODELS``). N-best entries below the best are scaled down by their score gap.
 """
 
 from __future__ import annotations
@@ -137,10 +139,10 @@ def condition(audio: Audio) -> Audio:
     Why: the noise removal and cepstral mean of PocketSphinx are estimated over the utterance,
     and an utterance that starts or ends in digital silence (a call's first packets, a clip
     that starts in noise) or with little background around the words (the listener's short
-    pre-roll and end-of-speech gap) throws them off. Measured on 52 espeak-ng utterances: the
-    listener's segment of a clip between digital silence went from 43/52 to 46/52 right at
-    15 dB SNR and from 30/52 to 45/52 at 10 dB; the same clips in continuous noise from 40 to
-    43/52 at 10 dB; the clips recognized whole from 42 to 45/52 at 10 dB."""
+    pre-roll and end-of-speech gap) throws them off. Measured on 52 espeak-ng utterances (with
+    the ``reinit_feat`` fix), right at 15 / 10 dB SNR: the listener's segment of a clip between
+    digital silence (as ``bench/speech_sip.py`` feeds it) 43 / 30 before, 46 / 43 after; the
+    clips recognized whole 46 / 42 before, 46 / 43 after."""
     noise = pcm.background(audio)
     if noise is not None:
         x = pcm.samples(audio.pcm).astype(np.float64)
@@ -156,13 +158,32 @@ def condition(audio: Audio) -> Audio:
     return dither(audio)
 
 
-def _log_score(decoder: Any) -> float:
-    """The acoustic log-likelihood (nats) of the decoder's best path, summed over its segments
-    (the binding gives each segment's density, not its log; an underflow counts as -745)."""
-    total = 0.0
-    for seg in decoder.seg() or ():
-        total += math.log(seg.ascore) if seg.ascore > 0 else -745.0
-    return total
+_LOG_BASE = math.log(1.0001)  # PocketSphinx's log base (its default ``logbase``)
+
+
+Segment = tuple[str, int, int, float]
+"""A stretch of the decoder's best path: word (or phone), first and last frame, acoustic score."""
+
+
+def _segments(decoder: Any) -> list[Segment]:
+    """The decoder's best path, acoustic scores in its own units (log base 1.0001): the binding
+    gives each segment's ``ascore`` as base ** score (an underflow counts as -745 nats)."""
+    return [(seg.word, seg.start_frame, seg.end_frame,
+             (math.log(seg.ascore) if seg.ascore > 0 else -745.0) / _LOG_BASE) for seg in decoder.seg() or ()]
+
+
+def word_gap(path: Sequence[Segment], loop: Sequence[Segment]) -> float | None:
+    """How much better (score units) a free phone loop explains the frames of ``path``'s words
+    (from the first word's start to the last one's end) than the words do; ``None`` without
+    words. The loop's segments count in proportion to their overlap with those frames."""
+    words = [seg for seg in path if seg[1] >= 0 and not seg[0].startswith(("<", "(", "[", "+"))]
+    if not words:
+        return None
+    first, last = words[0][1], words[-1][2]
+    own = sum(seg[3] for seg in path if seg[1] >= first and seg[2] <= last)
+    free = sum(score * (min(end, last) - max(start, first) + 1) / (end - start + 1)
+               for _, start, end, score in loop if min(end, last) >= max(start, first))
+    return max(free - own, 0.0)
 
 
 TUNING: dict[str, Any] = {"bestpath": False, "wip": 0.2}
@@ -175,20 +196,46 @@ GARBAGE = "gbg_"
 FILLERS = tuple("""the a to of and i you it is in that what want would like we my me be do have this
 for on with not can how at go get see was are but so just they he she there here when where why
 who now time good day morning please thank thanks uh um hmm well maybe later""".split())
-GARBAGE_MODELS = ("speech-noise", "words", "none")
+PHONES = tuple("""AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T
+TH UH UW V W Y Z ZH""".split())
+GARBAGE_MODELS = ("phones", "speech-noise", "words", "none")
 """Out-of-grammar rejection: a loop of garbage "words" is an alternative to the grammar, and a
-path through it means the caller said something else (no hypothesis). Measured at 15 dB SNR
-on 36 in-grammar words and 12 out-of-grammar phrases:
+path through it means the caller said something else (no hypothesis); ``garbage_prior`` is its
+JSGF weight against the grammar's 1. Measured on 52 espeak-ng utterances in white noise
+(cities, menu words, yes/no, digits; two speaking rates; right of 52) and 64 out-of-grammar
+trials (12 phrases such as "purple elephant", "what time is it", "cancel my order please", two
+synthetic coughs and two bangs, each against each of the 4 grammars; rejected of 64), by the
+search alone (confidence ignored), whole clips:
 
-- ``"none"``: 32/36 right, 1/12 rejected.
-- ``"speech-noise"`` (the default): the model's own garbage phone (``+SPN+``) looped, with a
-  prior of 1e15 over the grammar: 32/36 right, 5/12 rejected (1e30 rejects everything). On
-  the 72-utterance test corpus: 63/72 right at 15 dB as without it, but 56/72 at 10 dB against
-  61/72, and 3/8 out-of-grammar phrases rejected against 1/8.
-- ``"words"``: the ``FILLERS`` (renamed ``gbg_...``) looped, at a prior of 1e-25 (PocketSphinx
-  floors smaller ones): 25/36 right, 12/12 rejected; short words get taken for fillers, so it
-  suits places where a false match costs more than a nomatch (hotword barge-in, confirmations).
+=====================================  ===========  ===========
+garbage (prior)                         15 dB SNR    10 dB SNR
+=====================================  ===========  ===========
+``"none"``                              47 / 5       45 / 7
+``"speech-noise"`` (1e15, until now)    46 / 26      43 / 36
+``"speech-noise"`` (1e20)               46 / 32      40 / 42
+``"phones"`` (1e-28)                    47 / 5
+``"phones"`` (1e-27, the default)       47 / 39      45 / 36
+``"phones"`` (1e-26)                    45 / 45      45 / 43
+``"phones"`` (1e-25)                    45 / 48      44 / 44
+``"phones"`` (1e-20)                    43 / 56      41 / 50
+``"phones"`` (1e-10)                    38 / 64
+=====================================  ===========  ===========
+
+The confidence (``word_gap`` over a logistic) separates less: a right multi-word utterance
+("san francisco", "one two three") has a gap of 3000-5000 units, out-of-grammar speech that
+got through the search 2000-6000. Its default centre, 5500, only drops gross mismatches: on
+``bench/speech.py``'s own corpus (72 utterances, 64 out-of-grammar trials), whole clips, right
+/ rejected: 68 / 47 at 15 dB and 58 / 42 at 10 dB, against 68 / 28 and 57 / 39 with
+``"speech-noise"`` at 1e15 (the previous default); at a centre of 3000, 64 / 51 and 57 / 46.
+
+- ``"phones"`` (the default): each of the model's ``PHONES`` as a one-phone word, looped:
+  anything speech-like can take this path, so the prior is tiny (1e-28 and below is floored
+  to nothing).
+- ``"speech-noise"``: the model's own garbage phone (``+SPN+``) looped.
+- ``"words"``: the ``FILLERS`` (renamed ``gbg_...``) looped, at a prior of 1e-25: on 36 words
+  and 12 phrases at 15 dB, 25/36 right, 12/12 rejected; short words get taken for fillers.
 """
+DEFAULT_PRIOR = {"phones": 1e-27, "speech-noise": 1e15, "words": 1e-25, "none": 0.0}
 
 
 class _Slot:
@@ -206,26 +253,26 @@ class PocketSphinxRecognizer:
     Config keys (``[speech.asr.<lang>]`` with ``plugin = "pocketsphinx"``): ``model`` (an
     acoustic model directory, default the wheel's en-US), ``dictionary`` (a pronunciation
     dictionary, default the model's), ``searches`` (grammar sets kept per decoder, default 32),
-    ``confidence_center`` / ``confidence_width`` (the logistic above; defaults 6.0 and 0.75 nats
-    per frame), ``silence_dbfs`` (audio whose loudest 20 ms is quieter is silence: no
+    ``confidence_center`` / ``confidence_width`` (the logistic above; defaults 5500 and 700 score
+    units), ``silence_dbfs`` (audio whose loudest 20 ms is quieter is silence: no
     hypothesis; default -50), ``confidence`` (false skips the phone-loop pass, ~4x the cost of
     the grammar pass, and reports 1.0), ``garbage`` (what competes with the grammar so that
-    other speech gives no hypothesis: ``"speech-noise"``, the default, ``"words"`` or ``"none"``;
-    see ``GARBAGE_MODELS``), ``garbage_prior`` (the speech-noise loop's prior weight over the
-    grammar, default 1e15), ``options`` (a table of extra
+    other speech gives no hypothesis: ``"phones"``, the default, ``"speech-noise"``, ``"words"``
+    or ``"none"``; see ``GARBAGE_MODELS``), ``garbage_prior`` (the loop's prior weight over the
+    grammar, default per model: ``DEFAULT_PRIOR``), ``options`` (a table of extra
     PocketSphinx config parameters, e.g. ``{beam = 1e-60}``).
     """
 
     rate = 16000  # the en-US model's sample rate; call audio is upsampled
 
     def __init__(self, *, model: str | None = None, dictionary: str | None = None, searches: int = 32,
-                 confidence_center: float = 6.0, confidence_width: float = 0.75,
+                 confidence_center: float = 5500.0, confidence_width: float = 700.0,
                  silence_dbfs: float = -50.0, confidence: bool = True,
-                 garbage: str = "speech-noise", garbage_prior: float = 1e15,
+                 garbage: str = "phones", garbage_prior: float | None = None,
                  options: dict[str, Any] | None = None) -> None:
-        self.garbage_prior = garbage_prior
         if garbage not in GARBAGE_MODELS:
             raise ValueError(f"garbage must be one of {', '.join(GARBAGE_MODELS)}, not {garbage!r}")
+        self.garbage_prior = DEFAULT_PRIOR[garbage] if garbage_prior is None else garbage_prior
         self.garbage = garbage
         self.model = model
         self.score_confidence = confidence
@@ -311,22 +358,20 @@ class PocketSphinxRecognizer:
     def _with_garbage(self, decoder: Any, jsgf: str) -> str:
         """``jsgf`` with a garbage loop competing with the grammar (see ``GARBAGE_MODELS``)."""
         if self.garbage == "speech-noise":
-            if decoder.lookup_word(GARBAGE + "spn") is None:
-                decoder.add_word(GARBAGE + "spn", "+SPN+", update=True)
-            words, weight = [GARBAGE + "spn"], (f"/{int(self.garbage_prior)}/", "/1/")
+            prons = {"spn": "+SPN+"}
+        elif self.garbage == "phones":
+            prons = {"ph_" + phone.lower(): phone for phone in PHONES}
         else:
-            words = []
-            for word in FILLERS:
-                pron = decoder.lookup_word(word)
-                if pron:
-                    if decoder.lookup_word(GARBAGE + word) is None:
-                        decoder.add_word(GARBAGE + word, pron, update=True)
-                    words.append(GARBAGE + word)
-            weight = ("/1e-25/", "/1/")
-        if not words:
+            prons = {word: pron for word in FILLERS if (pron := decoder.lookup_word(word))}
+        for word, pron in prons.items():
+            if decoder.lookup_word(GARBAGE + word) is None:
+                decoder.add_word(GARBAGE + word, pron, update=True)
+        if not prons:
             return jsgf
-        jsgf = jsgf.replace("public <vxml_active> = ", f"public <vxml_active> = {weight[0]} <garbage> | {weight[1]} ", 1)
-        return jsgf + f"<garbage> = ({' | '.join(words)})+;\n"
+        prior = self.garbage_prior
+        weight = f"/{int(prior)}/" if prior >= 1 else f"/{prior:g}/"  # JSGF weights: no float point
+        jsgf = jsgf.replace("public <vxml_active> = ", f"public <vxml_active> = {weight} <garbage> | /1/ ", 1)
+        return jsgf + f"<garbage> = ({' | '.join(GARBAGE + w for w in prons)})+;\n"
 
     # --- recognition -----------------------------------------------------------------
     def recognize(self, audio: Audio, grammars: Sequence[Any], *, maxnbest: int = 1,
@@ -351,8 +396,7 @@ class PocketSphinxRecognizer:
             hyp = decoder.hyp()
             if hyp is None or not hyp.hypstr.strip() or GARBAGE in hyp.hypstr:
                 return []
-            frames = max(decoder.n_frames(), 1)
-            path_score = _log_score(decoder)
+            path = _segments(decoder)
             texts: list[tuple[str, float]] = [(hyp.hypstr.strip(), hyp.score)]
             if maxnbest > 1:
                 for n in decoder.nbest():
@@ -365,7 +409,7 @@ class PocketSphinxRecognizer:
             texts = [(t, s) for t, s in texts if match_text(voice, t)]
             if not texts:
                 return []
-            confidence = self._confidence(slot, raw, path_score, frames) if self.score_confidence else 1.0
+            confidence = self._confidence(slot, raw, path) if self.score_confidence else 1.0
         finally:
             self._give(slot)
         out: list[Alternative] = []
@@ -377,16 +421,16 @@ class PocketSphinxRecognizer:
             out.append(Alternative(text, round(confidence * math.exp(-drop), 4)))
         return out[:1] + sorted(out[1:], key=lambda a: -a.confidence)
 
-    def _confidence(self, slot: _Slot, raw: bytes, path_score: float, frames: int) -> float:
-        loop = self._phone_loop_score(slot, raw)
-        if loop is None:
+    def _confidence(self, slot: _Slot, raw: bytes, path: list[Segment]) -> float:
+        loop = self._phone_loop(slot, raw)
+        gap = word_gap(path, loop) if loop is not None else None
+        if gap is None:
             return 1.0
-        gap = max(loop - path_score, 0.0) / frames  # nats per frame
         z = (gap - self.confidence_center) / self.confidence_width
         return round(1.0 / (1.0 + math.exp(min(z, 50.0))), 4)
 
-    def _phone_loop_score(self, slot: _Slot, raw: bytes) -> int | None:
-        """The acoustic score of a free phone loop over ``raw`` (the unconstrained best)."""
+    def _phone_loop(self, slot: _Slot, raw: bytes) -> list[Segment] | None:
+        """The best path of a free phone loop over ``raw`` (the unconstrained best)."""
         decoder = slot.decoder
         if not slot.allphone:
             phone_lm = os.path.join(self.model or "", os.pardir, "en-us-phone.lm.bin") if self.model else ""
@@ -403,4 +447,4 @@ class PocketSphinxRecognizer:
         decoder.start_utt()
         decoder.process_raw(raw, full_utt=True)
         decoder.end_utt()
-        return _log_score(decoder)
+        return _segments(decoder)

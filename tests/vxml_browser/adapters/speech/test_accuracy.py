@@ -51,7 +51,8 @@ def measure(tts, asr, cases, snr_db: float, seed: int) -> tuple[int, list[tuple[
 @pytest.mark.parametrize(("snr_db", "floor"), [(15.0, 0.75), (10.0, 0.65)])
 def test_accuracy_in_noise(tts, asr, boolean, menu, cities, digits, snr_db, floor) -> None:
     """Every phrase twice, with different noise: 72 utterances at each SNR.
-    Measured: 63/72 (88%) at 15 dB, 56/72 (78%) at 10 dB (61/72 with ``garbage = "none"``)."""
+    Measured: 65/72 (90%) at 15 dB, 59/72 (82%) at 10 dB (63/72 and 56/72 before issue 8's
+    audio conditioning and phone-loop garbage)."""
     cases = corpus(boolean, menu, cities, digits)
     right, wrong = 0, []
     for seed in range(2):
@@ -90,14 +91,14 @@ def rejections(asr, tts, grammars) -> list[bool]:
 
 
 def test_out_of_grammar_phrases(tts, asr, strict, boolean, menu, cities) -> None:
-    """Measured: 3 of 8 rejected by default (the speech-noise garbage loop; 1 of 8 without
-    any: PocketSphinx forces other speech onto the grammar and the phone-loop confidence
-    separates poorly), 8 of 8 with the filler-word loop."""
+    """Measured: 8 of 8 rejected by default (the phone-loop garbage; 3 of 8 with the
+    speech-noise loop that was the default before issue 8, 1 of 8 without any), 8 of 8 with the
+    filler-word loop."""
     plain = rejections(asr, tts, (boolean, menu, cities))
     garbage = rejections(strict, tts, (boolean, menu, cities))
     print(f"\nout-of-grammar rejected: {sum(plain)}/{len(plain)}, with garbage: {sum(garbage)}/{len(garbage)}")
     assert sum(garbage) >= 7
-    assert sum(plain) >= 2
+    assert sum(plain) >= 7
 
 
 def test_filler_word_loop_costs_some_in_grammar_accuracy(tts, strict, menu, cities) -> None:

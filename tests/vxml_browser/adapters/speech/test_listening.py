@@ -184,3 +184,73 @@ def test_speech_found_in_noise_at_10_db_snr(tts, asr, cities) -> None:
         answer = final(Listener(asr, [cities], sample_rate=RATE).listen(audio))
         right += isinstance(answer, Speech) and bool(answer.alternatives) and answer.alternatives[0].text == city.lower()
     assert right >= 4
+
+
+# --- issue 8: what the listener hands the recognizer, real speech in steady line noise ----------
+
+def in_line_noise(*parts: Audio, snr: float = 15.0, seed: int = 0) -> tuple[Audio, list[float]]:
+    """``parts`` (speech, or silence standing for a pause) after 1 s and before 1 s of quiet,
+    white noise over all of it at ``snr`` dB below the speech; also where each part starts (s)."""
+    starts, t = [], 1.0
+    for part in parts:
+        starts.append(t)
+        t += part.seconds
+    return pcm.mix_noise(pcm.concat([pcm.silence(1.0, RATE), *parts, pcm.silence(1.0, RATE)], RATE), snr, seed=seed), starts
+
+
+def spoken(tts, text: str) -> Audio:
+    """``text`` by espeak-ng without its leading and trailing silence."""
+    audio = say(tts, text)
+    x = pcm.samples(audio.pcm)
+    sound = np.flatnonzero(np.abs(x) > 30)
+    return Audio(x[sound[0]:sound[-1] + 1].tobytes(), audio.sample_rate)
+
+
+class Spy:
+    """The real recognizer, keeping each segment it was given."""
+
+    def __init__(self, asr) -> None:
+        self.asr = asr
+        self.segments: list[Audio] = []
+
+    def recognize(self, audio, grammars, *, maxnbest=1, lang="en-US"):
+        self.segments.append(audio)
+        return self.asr.recognize(audio, grammars, maxnbest=maxnbest, lang=lang)
+
+
+def test_the_segment_starts_before_a_quiet_onset(tts, asr, menu) -> None:
+    """"support" starts with /s/, below the VAD's margin in noise: the pre-roll keeps it."""
+    words = say(tts, "support")
+    first = int(np.flatnonzero(np.abs(pcm.samples(words.pcm)) > 30)[0]) / RATE
+    audio, (start,) = in_line_noise(words)
+    spy = Spy(asr)
+    answer = final(Listener(spy, [menu], sample_rate=RATE).listen(audio))
+    offset = audio.pcm.find(spy.segments[-1].pcm) / 2 / RATE
+    assert offset <= start + first - 0.15
+    assert answer.alternatives[0].text == "support"
+
+
+def test_a_pause_inside_digits_does_not_end_the_utterance(tts, asr, digits) -> None:
+    """After "four" and 0.35 s of silence (past completetimeout, 0.3 s) "four" matches, but the digits
+    grammar goes on: incompletetimeout (0.5 s) applies (VoiceXML 2.0 §6.3.2), "two" comes first."""
+    audio, _ = in_line_noise(spoken(tts, "four"), pcm.silence(0.35, RATE), spoken(tts, "two"), seed=1)
+    spy = Spy(asr)
+    answer = final(Listener(spy, [digits], sample_rate=RATE).listen(audio))
+    assert [a.text for a in answer.alternatives] == ["four two"]
+
+
+def test_out_of_grammar_speech_is_a_nomatch(tts, asr, menu) -> None:
+    audio, _ = in_line_noise(say(tts, "cancel my order please"), seed=2)
+    answer = final(Listener(asr, [menu], sample_rate=RATE).listen(audio))
+    assert isinstance(answer, Speech)
+    assert not answer.alternatives or answer.alternatives[0].confidence < 0.5  # confidencelevel
+
+
+def test_line_noise_that_starts_mid_call_is_noinput(asr, cities) -> None:
+    """Digital silence, then steady noise (a line that comes alive): the VAD takes the rise for
+    speech, then settles on it as the floor; the "utterance" is dropped unrecognized and the
+    noinput timer, still running, ends the collect."""
+    hiss = loud_noise(4.0, 600.0)
+    listener = Listener(asr, [cities], ListenParams(timeout_s=3.0), sample_rate=RATE)
+    assert final(listener.listen(pcm.concat([pcm.silence(0.5, RATE), hiss], RATE))) == NoInput()
+    assert listener.recognitions == 0
