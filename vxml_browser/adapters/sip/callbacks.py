@@ -11,7 +11,8 @@ when his turn comes (``agent_queue/CTI.md``, "Callbacks").
   once he answers (200 and media) the offered agent's contact is rung (every one under
   ``ring_all``), ``ringing`` is reported at 180/183, and the first agent to answer is bridged
   to him (``Engine.bridge``) and reported ``answered``: the ACD counts the call as answered
-  like any other. The end is reported as ``hangup`` by ``caller`` (the customer) or ``agent``.
+  like any other. The end is reported as ``hangup`` by ``caller`` (the customer) or ``agent``;
+  a customer who hangs up while the agent rings is ``hangup`` by ``caller`` too (an abandon).
 * A customer who does not answer, is busy or cannot be dialled is reported ``no-answer`` for
   every offered agent: the ACD has no notion of a failed callback attempt, so this is its
   ring-no-answer (the agents go NOT_READY with reason RONA, the call goes back to its place

@@ -586,6 +586,9 @@ CUSTOMER = "sip:+4930123@127.0.0.1:5090"  # the caller's number through [acd] ca
 def test_callback_uri_is_read_from_the_acd_table(tmp_path: Path) -> None:
     path = _config(tmp_path, 'callback_uri = "sip:{number}@gw.example"\n')
     assert load_config(str(path)).acd_callback_uri == "sip:{number}@gw.example"
+
+
+def test_callback_uri_defaults_to_a_local_gateway(tmp_path: Path) -> None:
     assert load_config(str(_config(tmp_path, ""))).acd_callback_uri == "sip:{number}@127.0.0.1:5090"
 
 
@@ -748,6 +751,27 @@ async def test_a_busy_customer_is_no_answer_and_the_callback_waits_again(acd: Ac
     view = await until(lambda: _state(acd, "WAITING")) and await acd.call()
     assert view is not None and view["callback"] == "+4930123"
     assert len(worker.engine.dialled) == 1, "the agent was rung for a customer who never answered"
+
+
+async def test_an_agent_who_does_not_answer_the_customer_is_no_answer_and_his_leg_ends(
+        acd: Acd, worker: Worker) -> None:
+    await acd.sign_in(ready=True)
+    customer = await worker.engine.dialled_to(CUSTOMER)
+    worker.engine.answer_leg(customer)
+    agent = await worker.engine.dialled_to(CONTACT)
+    worker.engine.leg(agent, ("disconnected", (486, "Busy Here")))
+    await until(lambda: worker.engine.hung_up(customer))
+    assert "rona" in await acd.kinds() and await _state(acd, "WAITING")
+
+
+async def test_the_customer_hanging_up_while_the_agent_rings_is_an_abandon(acd: Acd, worker: Worker) -> None:
+    await acd.sign_in(ready=True)
+    customer = await worker.engine.dialled_to(CUSTOMER)
+    worker.engine.answer_leg(customer)
+    agent = await worker.engine.dialled_to(CONTACT)
+    worker.engine.leg(customer, ("disconnected", (200, "BYE")))
+    await until(lambda: worker.engine.hung_up(agent))
+    assert await until(lambda: _has(acd, "abandon")) and await acd.call() is None
 
 
 async def test_the_acd_ring_timer_hangs_the_ringing_customer_up(tmp_path: Path) -> None:
