@@ -200,7 +200,10 @@ class Engine:
             try:
                 result = fn(*args)
             except BaseException as exc:  # handed to the loop, not raised on the engine thread
-                self._post(_set_exception, fut, exc)
+                # without its traceback: its frames hold this thread's pjsua2 objects, and in the
+                # cycle future -> exception -> frames -> future the loop's garbage collector freed
+                # them there (pj_thread_this assertion: the worker aborted; found by sip_udp)
+                self._post(_set_exception, fut, exc.with_traceback(None))
             else:
                 self._post(_set_result, fut, result)
 
