@@ -215,7 +215,7 @@ class Worker:
             from .callbacks import CallbackDialer
 
             self.callbacks = loop.create_task(CallbackDialer(
-                self.engine, self.acd, cfg.acd_callback_uri, f"worker {self.index} pid {os.getpid()}").run())
+                self.engine, self.acd, cfg.acd_callback_uri, f"{os.uname().nodename} pid {os.getpid()}").run())
         if cfg.fax_queue:
             task = loop.create_task(self.send_faxes())
             self.tasks.add(task)
