@@ -30,8 +30,8 @@ consonants fall below the margin); an "utterance" none of whose frames clears th
 it has settled was noise: it is dropped and the noinput timer goes on. Time is counted in
 samples, never read from a clock, so tests feed synthetic audio and run instantly.
 
-Threads: ``feed`` runs the recognizer when an utterance may have ended (~20 ms for PocketSphinx
-plus ~80 ms for its confidence pass), so call it off the event loop (``asyncio.to_thread`` or
+Threads: ``feed`` runs the recognizer when an utterance may have ended (PocketSphinx: ~130 ms
+median with its confidence pass, ~30 ms without, ``bench/speech.py``), so call it off the event loop (``asyncio.to_thread`` or
 the media worker). A listener belongs to one call; recognizers and synthesizers are shared.
 """
 
