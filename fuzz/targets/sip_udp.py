@@ -200,6 +200,18 @@ SIP_FINDINGS = (
         "In pjsip 2.10; the batch is in fuzz/crashes/.",
     ),
     Known(
+        "sip-pjsua2-object-freed-on-loop-thread", "sip_udp",
+        "Once in 300 s on 2.10 the worker aborted in pj_thread_this (pjlib called from a thread "
+        "it does not know) while the asyncio loop's garbage collector ran: a failed engine "
+        "command's exception carried its traceback to the loop, and the cycle future -> "
+        "exception -> frames -> future held the engine thread's pjsua2 objects, freed there.",
+        "(not isolated: the stack showed 'Garbage-collecting' on the loop thread)",
+        "fixed in 8ceed2d (the cause read from the stack; not reproduced on demand)",
+        "test_a_storm_of_malformed_sip_leaves_the_worker_and_its_calls_whole",
+        "vxml_browser/adapters/sip/engine.py Engine.run: the exception goes to the loop "
+        "`with_traceback(None)`.",
+    ),
+    Known(
         "pjsip-2.15-response-to-ack-abort", "sip_udp",
         "On the 2.15 wheel the worker died three times in a 20 s campaign with an assertion in "
         "pjsip_endpt_create_response (a response being built for an ACK). Not reproduced by "
@@ -649,6 +661,7 @@ class Live:
 
         self.extra = extra  # more [sip] settings (pjsua2_path: the 2.15 wheel)
         self.victims = VICTIMS
+        self.replies = 0  # messages the worker sent the peers before the last restart
         self.tmp = tmp or tempfile.mkdtemp(prefix="sip-fuzz-")
         self.own_tmp = tmp is None
         self.app = AppServer().start()
@@ -667,8 +680,22 @@ class Live:
         self.log_offset = 0
 
     def restart(self) -> None:
+        self.replies += self.peer.received if self.peer is not None else 0
         self.stop_platform()
         self.start()
+
+    def end_victims(self) -> None:
+        """BYE every victim call (a fresh call then finds the worker's call slots free)."""
+        assert self.peer is not None
+        for d in self.ctx.victims:
+            if d.confirmed:
+                d.cseq += 100
+                self.peer.send((f"BYE {d.target} SIP/2.0\r\nVia: SIP/2.0/UDP {self.ctx.me};rport;"
+                                f"branch=z9hG4bKend{d.cseq}{d.local_tag}\r\nMax-Forwards: 70\r\n"
+                                f"From: <sip:victim@{self.ctx.me}>;tag={d.local_tag}\r\n"
+                                f"To: <sip:ivr@{self.ctx.worker}>;tag={d.remote_tag}\r\nCall-ID: {d.call_id}\r\n"
+                                f"CSeq: {d.cseq} BYE\r\nContent-Length: 0\r\n\r\n").encode())
+        self.ctx.victims.clear()
 
     def stop_platform(self) -> None:
         if self.peer is not None:
@@ -927,10 +954,11 @@ def campaign(seconds: float, seed: int = 0, crashes: Path = ROOT / "fuzz" / "cra
             if progress:
                 progress(stats)
         assert harness.peer is not None
-        fresh = caller(harness, "fresh", 0.5)  # beside the held call's last steps
-        stats.answers = harness.peer.received
+        stats.answers = harness.replies + harness.peer.received
+        harness.end_victims()
         stats.held = verdict(harness, held, "held", 60)
-        stats.fresh = verdict(harness, fresh, "fresh", 40)
+        # after the held call (the 2.15 wheel takes 4 calls; unanswered fuzz INVITEs hold some)
+        stats.fresh = verdict(harness, caller(harness, "fresh", 0.5), "fresh", 40)
         for who, what in (("held", stats.held), ("fresh", stats.fresh)):
             if what != "ok":
                 stats.findings.append({"summary": f"the {who} call: {what}", "artifact": "",
