@@ -100,19 +100,22 @@ def mix_noise(audio: Audio, snr_db: float, *, seed: int = 0) -> Audio:
 def background(audio: Audio, *, frame_s: float = 0.02, spread_db: float = 3.0,
                min_frames: int = 10) -> np.ndarray | None:
     """The line's background noise in ``audio``: its frames (rows) free of digital silence
-    within ``spread_db`` of the quietest, or ``None`` when there are fewer than ``min_frames``
-    of them (speech over digital silence has no background to measure)."""
+    within ``spread_db`` of the quietest, or ``None`` unless ``min_frames`` of them come in a
+    row (steady noise does; the quiet frames of speech over digital silence are scattered)."""
     x = samples(audio.pcm).astype(np.float64)
     frame = max(int(audio.sample_rate * frame_s), 1)
     n = len(x) // frame * frame
     frames = x[:n].reshape(-1, frame)
-    live = frames[(np.abs(frames) <= 2).mean(axis=1) < 0.1]
-    if len(live) < min_frames:
+    live = (np.abs(frames) <= 2).mean(axis=1) < 0.1
+    if live.sum() < min_frames:
         return None
-    level = np.sqrt(np.mean(live * live, axis=1))
-    floor = np.percentile(level, 5)
-    quiet = live[level <= floor * 10 ** (spread_db / 20)]
-    return quiet if len(quiet) >= min_frames else None
+    level = np.sqrt(np.mean(frames * frames, axis=1))
+    quiet = live & (level <= np.percentile(level[live], 5) * 10 ** (spread_db / 20))
+    run = longest = 0
+    for q in quiet:
+        run = run + 1 if q else 0
+        longest = max(longest, run)
+    return frames[quiet] if longest >= min_frames else None
 
 
 def comfort_noise(frames: np.ndarray, count: int, *, seed: int = 0) -> np.ndarray:
