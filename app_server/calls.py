@@ -138,9 +138,11 @@ def add_batch(s: Session, batch: list[tuple[str, str, str, list[tuple[str, str, 
 
 class CallLog:
     """Write-behind of page and input events: handlers queue them, one writer commits them in
-    batches (one transaction every ``interval_s`` at most), so a page costs no commit of its own.
-    ``flush()`` runs before a call's end is written and before a record is read; recordings and
-    business transactions do not go through here (they commit before the response)."""
+    batches (one transaction every ``interval_s`` at most, whatever the load: a batch's fixed
+    cost, the call rows' check and the commit, is shared by all the pages of an interval), so a
+    page costs no commit of its own. ``flush()`` writes everything queued; it runs before a
+    call's end is written and before a record is read. Recordings and business transactions do
+    not go through here (they commit before the response)."""
 
     def __init__(self, db: Any, interval_s: float = 0.1) -> None:
         self.db = db
@@ -157,23 +159,35 @@ class CallLog:
                 self._wake.set()
 
     async def flush(self) -> None:
+        """Write everything queued, including what is queued while it writes."""
+        while await self._write_batch():
+            pass
+
+    async def _write_batch(self) -> bool:
+        """Write what is queued now, in one transaction; False if nothing was."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    await self.db.run(add_batch, batch)
-                except Exception:
-                    log.exception("call records: %d events could not be written", sum(len(b[3]) for b in batch))
+            if not self._pending:
+                return False
+            batch, self._pending = self._pending, []
+            try:
+                await self.db.run(add_batch, batch)
+            except Exception:
+                log.exception("call records: %d events could not be written", sum(len(b[3]) for b in batch))
+            return True
 
     async def _writer(self) -> None:
+        """One batch per wake-up, ``interval_s`` after the first event of the batch: events
+        queued while a batch is written wait for the next interval (not written straight away)."""
         assert self._wake is not None
         while True:
             await self._wake.wait()
             self._wake.clear()
             await asyncio.sleep(self.interval_s)
-            await self.flush()
+            await self._write_batch()
+            if self._pending:
+                self._wake.set()
 
     def start(self) -> None:
         self._wake = asyncio.Event()
