@@ -19,6 +19,10 @@ pages per CPU-second, ``ratio`` = value / baseline (the goal is 0.5 or more), ``
 number of runs.
 
     .venv/bin/python bench/app_server.py [--runs 3] [--seconds 3] [--concurrency 16]
+
+``--profile app|bare`` measures nothing: it runs that one server under cProfile (its event-loop
+thread), loads it for ``--seconds``, and prints the top functions and the CPU of each thread of
+the server process (the call log's writer runs on the database pool).
 """
 
 from __future__ import annotations
@@ -97,7 +101,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(kind: str, port: int, folder: Path) -> None:
+def serve(kind: str, port: int, folder: Path, profile: str | None = None) -> None:
     from aiohttp import web
 
     if kind == "bare":
@@ -116,7 +120,57 @@ def serve(kind: str, port: int, folder: Path) -> None:
 
         logging.disable(logging.INFO)
         app = create_app(Settings(data_dir=folder / "data", sample_apps=False, app_dirs=(folder / "apps",)))
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    if profile is None:
+        web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(profile)
+
+
+def thread_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of each thread of a process: "loop" (the main thread), else by thread id."""
+    out: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out["loop" if task.name == str(pid) else task.name] = cpu_seconds_of(task / "stat")
+        except OSError:
+            pass
+    return out
+
+
+def profile_one(kind: str, folder: Path, seconds: float, concurrency: int) -> None:
+    """One server under cProfile, loaded for ``seconds``: its top functions and threads' CPU."""
+    import pstats
+
+    port, out = free_port(), folder / f"{kind}.prof"
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
+                             "--folder", str(folder), "--profile-out", str(out)])
+    url = f"http://127.0.0.1:{port}/apps/bench_app/menu"
+    try:
+        async def run() -> tuple[int, float, dict[str, float]]:
+            await wait_up(url)
+            await load(url, 0.5, concurrency)
+            before, c0 = thread_cpu(proc.pid), cpu_seconds(proc.pid)
+            pages = await load(url, seconds, concurrency)
+            after = thread_cpu(proc.pid)
+            return pages, cpu_seconds(proc.pid) - c0, {k: after[k] - before.get(k, 0.0) for k in after}
+
+        pages, cpu, threads = asyncio.run(run())
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    print(f"{kind}: {pages} pages, {cpu / pages * 1e6:.0f} us CPU per page (under cProfile); per thread (us/page):",
+          {k: round(v / pages * 1e6) for k, v in threads.items() if v})
+    stats = pstats.Stats(str(out))
+    stats.sort_stats("tottime").print_stats(40)
+    stats.sort_stats("cumulative").print_stats(60)
 
 
 async def load(url: str, seconds: float, concurrency: int) -> int:
@@ -151,7 +205,12 @@ async def wait_up(url: str) -> None:
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+
+
+def cpu_seconds_of(stat: Path) -> float:
+    """User + system CPU time from a /proc ``stat`` file (a process's or a thread's)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -222,13 +281,18 @@ def main() -> int:
     parser.add_argument("--serve", choices=("bare", "app"))
     parser.add_argument("--port", type=int)
     parser.add_argument("--folder")
+    parser.add_argument("--profile", choices=("bare", "app"), help="profile this server alone (no result written)")
+    parser.add_argument("--profile-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, Path(args.folder))
+        serve(args.serve, args.port, Path(args.folder), args.profile_out)
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         prepare(folder)
+        if args.profile:
+            profile_one(args.profile, folder, args.seconds, args.concurrency)
+            return 0
         runs = []
         for _ in range(args.runs):
             m = measure_pair(folder, args.seconds, args.concurrency)
