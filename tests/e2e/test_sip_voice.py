@@ -139,7 +139,7 @@ def test_a_silent_caller_gets_noinput(ask_platform: Platform, fresh: AppServer, 
 
 def test_out_of_grammar_words_get_nomatch(ask_platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
     """The caller says "purple elephant" to the yes/no field: PocketSphinx's garbage loop (the
-    plugin's default ``garbage = "speech-noise"``) wins over the grammar, so the recognizer has
+    plugin's default ``garbage = "phones"``: a loop of one-phone words) wins over the grammar, so the recognizer has
     no hypothesis for speech that was heard and the <nomatch> handler runs, not <filled> and not
     <noinput>."""
     said = spoken(sip_tmp, "purple elephant")
