@@ -112,6 +112,11 @@ INSERT_EVENTS = {  # by DB-API parameter style; sent to the driver's executemany
 }
 
 
+# an event's detail as the JSON column stores it; one encoder (json.dumps with options builds one
+# per call), and a page event's empty detail is "{}" without encoding
+DETAIL_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def add_batch(s: Session, batch: list[tuple[str, str, str, list[tuple[str, str, dict[str, Any]]]]]) -> None:
     """Many calls' events in one go: the missing call rows first, then one multi-row insert."""
     seen: dict[str, tuple[str, str]] = {}
@@ -125,7 +130,7 @@ def add_batch(s: Session, batch: list[tuple[str, str, str, list[tuple[str, str, 
     if s.get_bind().dialect.name == "sqlite":  # the text SQLAlchemy's SQLite DateTime stores
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")
     rows = [{"call_id": call_id, "at": now, "kind": kind, "name": name,
-             "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+             "detail": DETAIL_JSON(detail) if detail else "{}"}
             for call_id, _, _, events in batch for kind, name, detail in events]
     # the driver's own executemany: SQLAlchemy's per-row processing costs more than the insert
     dialect = s.get_bind().dialect

@@ -76,6 +76,7 @@ class Content:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self._spans: dict[str, tuple[dtime, dtime] | None] | None = None
+        self._holidays: frozenset[str] | None = None
 
     def prompt(self, key: str) -> PromptText:
         p = self.data.get("prompts", {}).get(key)
@@ -109,7 +110,9 @@ class Content:
 
     def service_state(self, now: datetime) -> str:
         """"open", "holiday" or "night" (closed) at local time ``now``."""
-        if now.date().isoformat() in self.holidays:
+        if self._holidays is None:
+            self._holidays = frozenset(self.data.get("holidays", []))
+        if now.date().isoformat() in self._holidays:
             return "holiday"
         if self._spans is None:
             self._spans = {d: parse_span(span) for d, span in self.hours.items()}
@@ -176,12 +179,16 @@ class ContentStore:
             self._cached, self._stamp, self._mtime = content, time.monotonic(), mtime
         return content
 
+    def cached(self) -> Content | None:
+        """The cached view while it is fresh, else None (then ``aload``)."""
+        with self._lock:
+            return self._cached if self._fresh() else None
+
     async def aload(self) -> Content:
         """``load`` off the event loop (the cached view without a thread hop when fresh)."""
-        with self._lock:
-            if self._fresh():
-                assert self._cached is not None
-                return self._cached
+        content = self.cached()
+        if content is not None:
+            return content
         import asyncio
 
         return await asyncio.get_running_loop().run_in_executor(None, self.load)

@@ -146,10 +146,11 @@ class CallContext:
         await self.db.run(cdr.set_state, self.call_id, self.app.name, state)
 
     def context(self) -> dict[str, Any]:
+        now = self.now
         return {
             "url": self.url, "call_id": self.call_id, "app_name": self.app.name,
-            "title": self.app.spec.title, "content": self.content, "now": self.now,
-            "service_state": self.content.service_state(self.now), "form": self.form,
+            "title": self.app.spec.title, "content": self.content, "now": now,
+            "service_state": self.content.service_state(now), "form": self.form,
             "apology_next": self.app.spec.apology_next,
         }
 
@@ -204,7 +205,7 @@ async def page_handler(request: web.Request) -> web.Response:
     page = request.match_info.get("page") or app.spec.entry
     settings, db = root[SETTINGS], root[DB]
     call_id = request_call_id(request) or cdr.new_call_id()
-    content = await app.content.aload()
+    content = app.content.cached() or await app.content.aload()  # no coroutine when fresh
     fields, recordings = await read_form(request, app, call_id, settings, db)
     ctx = CallContext(app, request, call_id, page, fields, recordings, db, root[SERVICES], content, settings)
     caller = fields.get("caller", "")
