@@ -65,15 +65,21 @@ class Database:
         """Run ``fn(connection, *args)``: a Core read, no ORM session and no commit.
 
         On the event loop (SQLite) one long-lived connection serves every read: SQLAlchemy's
-        per-read pool checkout and reset cost more than a small SELECT. Its transaction is
-        ended after each read, so it never holds an old snapshot."""
+        per-read pool checkout and reset cost more than a small SELECT. It never holds an old
+        snapshot: Python's sqlite3 begins a transaction for writes only, so after a plain
+        SELECT the driver is outside one (SQLite's snapshot ends with the statement) and there
+        is nothing to end; a driver left in a transaction is rolled back (as after an error)."""
         if self.inline and threading.get_ident() == self._loop_thread:
             if self._reader is None:
                 self._reader = self.engine.connect()
             try:
-                return fn(self._reader, *args)
-            finally:
+                result = fn(self._reader, *args)
+            except BaseException:
                 self._reader.rollback()
+                raise
+            if getattr(self._reader.connection.dbapi_connection, "in_transaction", True):
+                self._reader.rollback()
+            return result
         with self.engine.connect() as conn:
             return fn(conn, *args)
 
