@@ -135,3 +135,45 @@ def test_a_full_worker_fails_over_to_another(app: AppServer, fresh: AppServer, s
         held.result(30)
     finally:
         pool.stop()
+
+
+SDP_HEAD = "v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+WORKER_KILLERS = {  # offers that abort pjsip in C (tests/robustness/test_sip_fuzz.py pins them)
+    "no connection address": "v=0\r\no=x 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=application 0 RTP/AVP 8\r\n",
+    "attribute without a name": SDP_HEAD + "m=audio 4000 RTP/AVP 0\r\na=\r\n",
+    "empty media line": SDP_HEAD + "m=\r\n",
+}
+
+
+def test_kamailio_refuses_offers_that_would_kill_a_worker(app: AppServer, fresh: AppServer,
+                                                         sip_tmp: str) -> None:
+    """The pool's front door screens initial offers pjsip cannot survive (deploy/kamailio): each
+    gets 488 from Kamailio, no worker dies, and a call made afterwards is answered as usual."""
+    import socket
+
+    pool = PoolProcess(app, sip_tmp)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(3)
+    me = f"127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        for n, (name, sdp) in enumerate(WORKER_KILLERS.items()):
+            msg = (f"INVITE sip:ivr@127.0.0.1:{pool.port} SIP/2.0\r\n"
+                   f"Via: SIP/2.0/UDP {me};rport;branch=z9hG4bKscreen{n}\r\nMax-Forwards: 70\r\n"
+                   f"From: <sip:f@{me}>;tag=s{n}\r\nTo: <sip:ivr@127.0.0.1:{pool.port}>\r\n"
+                   f"Call-ID: screen-{n}@test\r\nCSeq: 1 INVITE\r\nContact: <sip:f@{me}>\r\n"
+                   f"Content-Type: application/sdp\r\nContent-Length: {len(sdp)}\r\n\r\n{sdp}")
+            sock.sendto(msg.encode(), ("127.0.0.1", pool.port))
+            finals = []
+            while not finals:
+                status = sock.recvfrom(65535)[0].decode("utf-8", "replace").split("\r\n", 1)[0]
+                if not status.startswith("SIP/2.0 1"):
+                    finals.append(status)
+            assert finals[0].startswith("SIP/2.0 488"), (name, finals)
+        time.sleep(1.0)
+        assert not pool.find("worker-died"), pool.events
+        menu_call(sip_tmp, f"sip:ivr@127.0.0.1:{pool.port}").result(30)
+        assert any(r.get("account") == "1234" for r in fresh.received["result"]), fresh.received
+    finally:
+        sock.close()
+        pool.stop()
