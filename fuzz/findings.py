@@ -143,7 +143,7 @@ FINDINGS: tuple[Known, ...] = (
         "document or across several, are stopped by max_steps.) On a real platform each turn "
         "is a document transition, the call never ends and holds its worker slot.",
         "<vxml version=\"2.1\" xmlns=\"http://www.w3.org/2001/vxml\"><error><goto next=\"\"/></error></vxml>",
-        "pinned", "test_an_error_handler_that_loops_through_fetches_ends",
+        "fixed in 0044ed9", "test_an_error_handler_that_loops_through_fetches_ends",
         "vxml_browser/core/fia/document.py run_documents: count each document entered with the "
         "same step counter the forms use (ctx.session.step()) and end with Uncaught("
         "'error.semantic', 'no input was asked for in N steps: a transition loop') when it runs "
@@ -168,7 +168,7 @@ FINDINGS: tuple[Known, ...] = (
         "submits the end record to the dead server, the submit's error.badfetch is caught by the "
         "same catch, until the interpreter's MAX_EVENT_CHAIN (64) stops it.",
         "kill the app server while the fund hotline's menu waits, then press 1",
-        "pinned", "test_an_app_server_crash_mid_call_apologises_once",
+        "fixed in 0044ed9", "test_an_app_server_crash_mid_call_apologises_once",
         "app_server/templates/root.vxml.j2: make the error catch run once, e.g. `<catch "
         "event=\"error\" cond=\"end_reason != 'error'\">` ... and a second `<catch event=\"error\">"
         "<exit/></catch>` after it (or <disconnect/> instead of the submit when the submit itself "
@@ -179,7 +179,7 @@ FINDINGS: tuple[Known, ...] = (
         "An ABNF grammar of any size is parsed: XML documents and grammars stop at "
         "MAX_DOCUMENT_BYTES (4 MiB) before parsing, ABNF text does not.",
         "b'#ABNF 1.0; root $r; $r = yes;' + b' ' * (4 * 1024 * 1024)",
-        "pinned", "test_an_abnf_grammar_over_the_size_limit_is_refused",
+        "fixed in 0044ed9", "test_an_abnf_grammar_over_the_size_limit_is_refused",
         "vxml_browser/core/grammars/abnf.py parse_abnf: `if len(text) > MAX_DOCUMENT_BYTES: raise "
         "GrammarError(uri, None, f'grammar is {len(text)} bytes, over the limit of ...')` before "
         "decoding, as parse_xml does.",

@@ -260,74 +260,68 @@ def read_junit(junit: Path) -> list[dict[str, str]]:
 
 
 NOTES = """\
-## Limits (tests/robustness/test_limits.py)
+## Limits (tests/robustness/test_limits.py, test_configured_limits.py; tests/e2e/test_sip_limits.py)
+
+Every per-call limit is a key of the `[limits]` table (`vxml_browser/adapters/limits.py`
+`BrowserLimits`), read by the SIP worker's config, `vxml-browser console --limits FILE` and
+`make run`; each test below sets it in a TOML file and hits it through that path.
 
 | limit | set by | hit by | the caller's document gets |
 | --- | --- | --- | --- |
-| ECMAScript time per evaluation | `Session(script_time_limit_s=)`, 5 s | `test_a_runaway_script_stops_at_the_time_limit`, `..._runaway_cond_...` | error.semantic.timeout |
-| ECMAScript memory per call | `Session(script_memory_limit=)`, 64 MiB | `test_memory_over_the_limit_is_error_noresource` | error.noresource |
-| SISR tag time | `grammars.semantics.SCRIPT_TIME_LIMIT`, 0.5 s (a constant) | `test_a_runaway_sisr_tag_fails_the_match_within_its_limit` | no match |
-| document size | `model.document.MAX_DOCUMENT_BYTES`, 4 MiB (a constant) | `test_a_document_over_the_size_limit_is_error_badfetch` | error.badfetch |
-| grammar size (XML) | the same constant | `test_an_xml_grammar_over_the_size_limit_is_error_badfetch` | error.badfetch |
-| grammar size (ABNF) | none yet (`abnf-no-size-limit`) | `test_an_abnf_grammar_over_the_size_limit_is_refused` (strict xfail) | - |
+| ECMAScript time per evaluation | `[limits] script_time_s`, 5 s | `test_the_configured_script_time_stops_a_runaway_script` | error.semantic.timeout |
+| ECMAScript memory per call | `[limits] script_memory_bytes`, 64 MiB | `test_the_configured_script_memory_is_error_noresource` | error.noresource |
+| FIA steps without input | `[limits] max_steps`, 10,000 | `test_the_configured_max_steps_stops_a_transition_loop` | error.semantic |
+| document size (and `<data>`) | `[limits] max_document_bytes`, 4 MiB | `test_a_document_over_the_configured_size_is_error_badfetch`, `test_data_over_...` | error.badfetch |
+| grammar size (XML and ABNF) | `[limits] max_grammar_bytes`, 4 MiB | `test_a_grammar_over_the_configured_size_is_error_badfetch` | error.badfetch |
 | grammar program | `grammars.matcher.MAX_PROGRAM`, 400,000 (a constant) | `test_a_grammar_over_the_program_limit_is_error_badfetch` | error.badfetch |
-| FIA steps without input | `Session(max_steps=)`, 10,000 | `test_a_transition_loop_stops_at_max_steps` | error.semantic |
-| fetch time | `fetchtimeout` property, `HttpFetcher(timeout_s=)` | `test_a_slow_page_is_error_badfetch_at_the_fetchtimeout` | error.badfetch |
-| fetched body | `HttpFetcher(max_body_bytes=)`, 8 MiB | `test_a_body_over_the_limit_is_error_badfetch` | error.badfetch |
+| SISR tag time | `grammars.semantics.SCRIPT_TIME_LIMIT`, 0.5 s (a constant) | `test_a_runaway_sisr_tag_fails_the_match_within_its_limit` | no match |
+| fetch time | `fetchtimeout`, default `[limits] fetch_timeout_s`; cut at `max_fetch_time_s` (120 s) whatever the document asks | `test_the_configured_max_fetch_time_cuts_a_longer_fetchtimeout` | error.badfetch |
+| fetched body | `[limits] max_fetch_bytes`, 8 MiB | `test_a_body_over_the_configured_fetch_size_is_error_badfetch` | error.badfetch |
+| recording size | `[limits] max_recording_bytes`, 16 MiB (SIP and console) | `test_a_console_recording_over_the_configured_size_ends_as_maxtime`, e2e SIP | the recording ends as maxtime does |
+| recording upload | app server `[server] max_upload_bytes`, 32 MiB | `test_a_recording_over_the_upload_limit_is_refused_and_nothing_is_stored` | HTTP 413 (error.badfetch), nothing stored |
 | call duration | `run_session(timeout_s=)` | `test_a_call_over_its_time_ends_with_reason_timeout` | the call ends (reason timeout) |
-| recording upload | app server `client_max_size`, 32 MiB (hard-coded) | `test_a_recording_over_the_upload_limit_is_refused_and_nothing_is_stored` | HTTP 413 (error.badfetch), nothing stored |
-| calls per worker | `[sip] max_calls` (31; the wheel's limit wins) | not yet: needs the SIP harness | - |
+| calls per worker | `[sip] max_calls` (31; the wheel's limit wins) | tests/e2e/test_sip_limits.py: the third of max_calls=2 gets 486, the held two go on | - |
 
-Where the missing knobs should go (small additions, not made here):
-- document and grammar size: `parse_document(..., max_bytes=)` forwarded to `parse_xml`, set from
-  `Session(max_document_bytes=)` through `DocumentCache` (vxml_browser/core/interpreter.py), and the
-  same value for `parse_grammar`; today it is the module constant `MAX_DOCUMENT_BYTES`.
-- recording size: app_server/server.py `create_app` passes `client_max_size=32 MiB`; make it
-  `Settings.max_upload_bytes` (`[server] max_upload_mb`). In the browser, `<record maxtime>` is the
-  only bound: the SIP adapter's record (vxml_browser/adapters/sip/call.py) should also stop at a
-  platform maximum (`[sip] max_record_s`), whatever maxtime the document asks for.
-- calls per worker: `[sip] max_calls` exists; its test must place max_calls + 1 calls on one worker
-  and see the extra refused (486/503) while the others go on: tests/e2e, with the SIP harness.
-
-## Security
+## Security (tests/robustness/test_security.py, tests/app_server/test_roles.py, tests/e2e/test_sip_digest.py)
 
 - XML without entity expansion or network access: VoiceXML documents (tests/vxml_browser/core/model),
-  SRGS grammars and `<data>` XML (test_security.py): external entities not read, billion laughs stays
-  small and quick, DTDs and entities never open a socket.
+  SRGS grammars and `<data>` XML: external entities not read, billion laughs stays small and quick,
+  DTDs and entities never open a socket.
 - Fetches restricted to the allowed origins: submit (GET and POST), `<data>`, goto and a redirect to
   another origin are refused (error.badfetch) and the foreign server sees no request, so no namelist
-  leaks. **But nothing sets `allowed_origins` today**: HttpFetcher is built without it in
-  vxml_browser/adapters/sip/worker.py, adapters/console.py, app_server/run_platform.py and
-  conformance/runner.py, so in production every origin (internal addresses included) is allowed.
-  Suggested: `[sip] allowed_origins` (default: the origins of `app` and `[sip.apps]`) passed to the
-  worker's HttpFetcher.
-- App server admin: every state-changing /admin route without a session is sent to the login page;
-  with a session but no or a forged CSRF token it is 403 and nothing changes (a route sweep: a new
-  route without the checks fails). The admin has one password and no roles. `GET /calls/{id}` (the
-  call record, with the caller's number) and `POST /calls/{id}/end` need no credentials: fine on
-  loopback, not beyond; a platform token like the ACD's would close it.
+  leaks. By default a call may fetch from its own application's origin only (`[limits]
+  allowed_origins` adds others, `["*"]` allows any); the SIP worker, the console, `make run` and the
+  conformance runner all build their fetchers that way.
+- App server: users with roles (`[[admin.users]]`: viewer, editor, admin; the old single
+  `[admin] password_hash` is user admin); a route sweep proves each admin route's role (anonymous ->
+  login, too low a role -> 403) and CSRF on every change. `/calls` (the SIP platform's records) and
+  `/calls/{id}` need the call records bearer token, or loopback when none is set.
 - Agent queue: every /api route (every operation of the `{op}` routes) is 401 without credentials
   and with an unknown token; with a cookie session every change is 403 without or with a forged
   CSRF token; an agent gets 403 on reports, user admin and call creation.
-- Secrets: a scan of the tracked files (`test_no_hard_coded_secrets_outside_the_tests`) finds none.
-  The example configs hold placeholders only; the ACD accepts plain-text `password` in its TOML
-  (`password_hash` should be the only form) and reads no secret from the environment (the app server
-  reads `VXML_ADMIN_PASSWORD_HASH`). app_server `[admin] secret` is unused.
+- Secrets come from the config or the environment (`VXML_DATABASE_URL`, `VXML_CALL_RECORDS_TOKEN`,
+  `VXML_ACD_TOKEN`, `AQ_STORE_URL`, `AQ_SECRET`, `password_env`/`token_env` in the ACD's and the
+  SIP credentials' tables); a plain-text password in a TOML file is refused (app server) or logged
+  as a warning (ACD). A scan of the tracked files finds no hard-coded secret.
+- SIP digest authentication for outbound calls (`[[sip.credentials]]`): a bridge transfer through a
+  Kamailio proxy that answers 407 connects; a wrong password is error.connection.noauthorization.
 
-## Faults (tests/robustness/test_faults.py)
+## Faults
 
 - App server killed (SIGKILL) while the caller is at the menu: the next fetch is refused, the
-  caller hears the application's error handler and the call ends; after a restart the next call
-  is whole. **Found:** the apology is spoken 64 times (`apology-loop` above).
-- Database gone while the support hotline opens a case (its table renamed away): the caller hears
-  the apology, no case is written, and every recording row points at a whole file. Database gone
-  before the recording row: no row at all (the file is kept, fsync'd, for a later retry or sweep).
-  (tests/app_server already covers the status lookup and a back end that is down.)
-- Still to come, with their parts: a SIP worker killed mid-call (Kamailio's dispatcher must route new
-  calls to the other workers, the killed worker's calls end with a call record, nothing else is
-  disturbed), and the agent queue restarted with callers queued and agents signed in (the browser's
-  AcdClient retries, queued callers keep their place or hear the error handler, CTI clients
-  reconnect).
+  caller hears the application's error handler once and the call ends; after a restart the next
+  call is whole (tests/robustness/test_faults.py).
+- Database gone while the support hotline opens a case: the caller hears the apology, no case is
+  written, and every recording row points at a whole file; gone before the recording row: no row
+  at all (the file is kept, fsync'd).
+- A SIP worker SIGKILLed mid-call (tests/e2e/test_sip_pool.py): the supervisor BYEs its callers,
+  posts each killed call's record (cause `worker-died`), restarts the worker; the other worker's
+  calls go on and new calls land.
+- The agent queue SIGKILLed under three waiting SIP callers and restarted on its store
+  (tests/e2e/test_cti_queue_restart.py): the callers stay on the line in their order, agent states
+  come back, the one who hung up meanwhile is abandoned with his record, then an agent takes them.
+- Offers that abort pjsip in C (below) are refused with 488 by the pool's Kamailio before any
+  worker sees them (tests/e2e/test_sip_pool.py); in-dialog requests still reach the workers directly.
 """
 
 
