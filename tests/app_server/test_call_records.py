@@ -215,7 +215,9 @@ def test_make_run_posts_the_console_calls_record_to_calls(tmp_path, capsys, monk
     JSON record to ``/calls`` with the run's token; the record printed holds both."""
     from app_server.run_platform import main as run_platform
 
-    monkeypatch.delenv("VXML_CALL_RECORDS_TOKEN", raising=False)  # run_platform exports its token
+    # run_platform exports its run's token: set it here first so monkeypatch restores "unset" after
+    monkeypatch.setenv("VXML_CALL_RECORDS_TOKEN", "")
+    monkeypatch.delenv("VXML_CALL_RECORDS_TOKEN")
 
     config = tmp_path / "app_server.toml"
     config.write_text(f'[server]\ndata_dir = "{tmp_path / "data"}"\n')

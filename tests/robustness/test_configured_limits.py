@@ -304,12 +304,16 @@ def test_a_star_in_the_limits_table_allows_any_origin(origins, capsys, tmp_path)
 # --- make run ----------------------------------------------------------------------------------
 
 
-def test_run_platform_calls_under_the_limits_file(capsys, tmp_path) -> None:
+def test_run_platform_calls_under_the_limits_file(capsys, tmp_path, monkeypatch) -> None:
     """``python -m app_server.run_platform demo --limits FILE``: the demo's first document is
     over the file's max_document_bytes, so the call ends in error.badfetch."""
     import socket
 
     from app_server.run_platform import main as run_platform
+
+    # run_platform exports its run's token: set it here first so monkeypatch restores "unset" after
+    monkeypatch.setenv("VXML_CALL_RECORDS_TOKEN", "")
+    monkeypatch.delenv("VXML_CALL_RECORDS_TOKEN")
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
