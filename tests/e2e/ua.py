@@ -205,6 +205,9 @@ def main() -> None:
     cfg.uaConfig.mainThreadOnly = False
     cfg.medConfig.threadCnt = 0
     cfg.medConfig.hasIoqueue = False
+    # the caller's silence suppression (pjmedia's VAD, on by default) clips utterance onsets:
+    # "vad": false sends every frame, as a phone without VAD does
+    cfg.medConfig.noVad = not SCRIPT.get("vad", True)
     cfg.medConfig.clockRate = 8000
     cfg.medConfig.sndClockRate = 8000
     cfg.logConfig.level = 0
