@@ -623,7 +623,11 @@ class Engine:
         if not self.has_frames:
             raise RuntimeError(f"pjsua2 {self.version} has no AudioMediaPort: no speech input")
         port = self._take_port(self.config.clock_rate, leg, None)
-        leg.media.startTransmit(port)
+        try:
+            leg.media.startTransmit(port)
+        except Exception:
+            self._give_port(port)
+            raise
         leg.port = port
 
     def fax(self, key: int, endpoint: Any) -> None:
@@ -636,9 +640,9 @@ class Engine:
             raise RuntimeError(f"pjsua2 {self.version} has no AudioMediaPort: no fax")
         self.stop_play(key)
         port = self._take_port(8000, leg, endpoint)
+        leg.fax = port  # given back by stop_fax or _release, even if a connection fails here
         leg.media.startTransmit(port)
         port.startTransmit(leg.media)
-        leg.fax = port
 
     def stop_fax(self, key: int) -> None:
         leg = self.legs.get(key)
