@@ -187,6 +187,26 @@ def call(tmp: str, dest: str, steps: list[list[Any]], **extra: Any) -> tuple[lis
         ua.kill()
 
 
+AGENT_TONE_HZ = 600  # what an agent's phone plays in the transfer and queue tests
+
+
+def tone_wav(path: str, hz: float, seconds: float = 10.0) -> str:
+    """A WAV of a pure tone at 8 kHz (a party's voice that ``audio_check``/``tone_level`` can tell
+    apart from the others'); returns ``path``."""
+    from vxml_browser.adapters.media import tone, wav_bytes
+
+    with open(path, "wb") as f:
+        f.write(wav_bytes(tone(hz, seconds, 8000), 8000))
+    return path
+
+
+@pytest.fixture()
+def agent_tone(sip_tmp: str) -> str:
+    """The agent's tone as a file a UA plays (made once per session folder)."""
+    path = os.path.join(sip_tmp, "agent-tone.wav")
+    return path if os.path.exists(path) else tone_wav(path, AGENT_TONE_HZ)
+
+
 def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

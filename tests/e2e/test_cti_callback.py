@@ -19,9 +19,18 @@ from agent_queue.domain.model import QueueConfig
 
 from .app import AppServer
 from .audio_check import heard_matches
-from .conftest import UA, Platform, free_port, needs_espeak, needs_pjsua2, wait_for
+from .conftest import (
+    AGENT_TONE_HZ,
+    UA,
+    Platform,
+    free_port,
+    needs_espeak,
+    needs_pjsua2,
+    tone_wav,
+    wait_for,
+)
 from .test_cti_queue import CALLER, IVR_TEMPLATE, AcdThread, _events, speech
-from .test_sip_transfer import AGENT_TONE_HZ, tone_level
+from .test_sip_transfer import tone_level
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
@@ -36,14 +45,6 @@ def acd() -> Any:
                               announce_interval=0))
     yield a
     a.stop()
-
-
-def _tone(path: str, hz: float) -> str:
-    from vxml_browser.adapters.media import tone, wav_bytes
-
-    with open(path, "wb") as f:
-        f.write(wav_bytes(tone(hz, 10.0, 8000), 8000))
-    return path
 
 
 async def _queue_report(acd: AcdThread) -> dict[str, Any]:
@@ -64,10 +65,10 @@ def test_a_callback_dials_the_customer_then_the_agent_and_bridges_them(
     platform = Platform(app, tmp, extra=extra, apps={"cti": f"{app.base}/ivr/cti.vxml"})
     heard_by = {who: os.path.join(tmp, f"heard-{who}.wav") for who in ("caller", "customer", "bob")}
     customer = UA(tmp, {"mode": "answer", "port": customer_port, "user": CALLER, "code": 200,
-                        "play": _tone(os.path.join(tmp, "customer.wav"), CUSTOMER_TONE_HZ),
+                        "play": tone_wav(os.path.join(tmp, "customer.wav"), CUSTOMER_TONE_HZ),
                         "record": heard_by["customer"], "lifetime": 40, "exit_when_done": True})
     bob = UA(tmp, {"mode": "answer", "user": "bob", "code": 200, "hangup_after": 3.0,
-                   "play": _tone(os.path.join(tmp, "agent.wav"), AGENT_TONE_HZ),
+                   "play": tone_wav(os.path.join(tmp, "agent.wav"), AGENT_TONE_HZ),
                    "record": heard_by["bob"], "lifetime": 40, "exit_when_done": True})
     caller = None
     try:

@@ -20,10 +20,10 @@ import pytest
 
 from agent_queue.domain.model import QueueConfig
 from agent_queue.service.auth import COOKIE, Sessions
-from vxml_browser.adapters.media import read_wav, tone, wav_bytes
+from vxml_browser.adapters.media import read_wav
 
 from .app import AppServer
-from .conftest import UA, needs_espeak, needs_pjsua2, wait_for
+from .conftest import UA, needs_espeak, needs_pjsua2, tone_wav, wait_for
 from .test_cti_queue import CALLER, AcdThread, _events, acd_platform
 
 pytestmark = [needs_pjsua2, needs_espeak]
@@ -43,10 +43,7 @@ def acd() -> Any:
 
 
 def tone_file(tmp: str, name: str, hz: float, seconds: float) -> str:
-    path = os.path.join(tmp, f"{name}.wav")
-    with open(path, "wb") as f:
-        f.write(wav_bytes(tone(hz, seconds, 8000), 8000))
-    return path
+    return tone_wav(os.path.join(tmp, f"{name}.wav"), hz, seconds)
 
 
 def samples(path: str) -> int:

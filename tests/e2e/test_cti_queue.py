@@ -26,8 +26,8 @@ from agent_queue.testing import acd_service
 
 from .app import DOC, AppServer, AppServerThread
 from .audio_check import heard_matches
-from .conftest import UA, Platform, needs_espeak, needs_pjsua2, wait_for
-from .test_sip_transfer import AGENT_TONE_HZ, STAR_NINE, tone_level
+from .conftest import AGENT_TONE_HZ, UA, Platform, needs_espeak, needs_pjsua2, wait_for
+from .test_sip_transfer import STAR_NINE, tone_level
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
@@ -141,17 +141,6 @@ def speech(text: str) -> tuple[np.ndarray, int]:
     audio = EspeakSynthesizer().synthesize(
         f'<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="en-US">{text}</speak>')
     return np.frombuffer(audio.pcm, dtype="<i2"), audio.sample_rate
-
-
-@pytest.fixture()
-def agent_tone(sip_tmp: str) -> str:
-    from vxml_browser.adapters.media import tone, wav_bytes
-
-    path = os.path.join(sip_tmp, "agent-tone.wav")
-    if not os.path.exists(path):
-        with open(path, "wb") as f:
-            f.write(wav_bytes(tone(AGENT_TONE_HZ, 10.0, 8000), 8000))
-    return path
 
 
 def test_queue_rona_then_answer_bridge_screen_pop_and_outcome(

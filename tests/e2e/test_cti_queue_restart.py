@@ -29,9 +29,20 @@ from agent_queue.service.auth import COOKIE, Sessions
 from vxml_browser.adapters.media import read_wav, tone, wav_bytes
 
 from .app import AppServer
-from .conftest import ROOT, UA, Platform, env, free_port, needs_espeak, needs_pjsua2, wait_for
+from .conftest import (
+    AGENT_TONE_HZ,
+    ROOT,
+    UA,
+    Platform,
+    env,
+    free_port,
+    needs_espeak,
+    needs_pjsua2,
+    tone_wav,
+    wait_for,
+)
 from .test_cti_queue import HOLD_HZ, IVR_TEMPLATE
-from .test_sip_transfer import AGENT_TONE_HZ, tone_level
+from .test_sip_transfer import tone_level
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
@@ -212,9 +223,7 @@ def test_an_acd_restart_drops_no_waiting_caller(app: AppServer, fresh: AppServer
     fresh.files["hold.wav"] = (wav_bytes(tone(HOLD_HZ, 1.0, 8000), 8000), "audio/wav")
     ivr = IVR_TEMPLATE.replace("{audio}", ' transferaudio="/ivr/hold.wav"')
     fresh.files["restart.vxml"] = (ivr.encode(), "application/voicexml+xml")
-    agent_tone = os.path.join(tmp, "agent-tone.wav")
-    with open(agent_tone, "wb") as f:
-        f.write(wav_bytes(tone(AGENT_TONE_HZ, 10.0, 8000), 8000))
+    agent_tone = tone_wav(os.path.join(tmp, "agent-tone.wav"), AGENT_TONE_HZ)
     platform = Platform(app, tmp, apps={"restart": f"{app.base}/ivr/restart.vxml"}, extra=(
         f'\n[acd]\nurl = "{process.url}"\ntoken = "{PLATFORM_TOKEN}"\nreconnect_timeout = 30\n'))
     ann = UA(tmp, {"mode": "answer", "user": "ann", "code": 200, "play": agent_tone, "hangup_after": 2.5,

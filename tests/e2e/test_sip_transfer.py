@@ -14,20 +14,10 @@ import pytest
 from vxml_browser.adapters.media import read_wav, tone, wav_bytes
 
 from .app import AppServer
-from .conftest import UA, Platform, call, needs_espeak, needs_pjsua2, wait_for
+from .conftest import AGENT_TONE_HZ, UA, Platform, call, needs_espeak, needs_pjsua2, wait_for
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
-AGENT_TONE_HZ = 600
-
-
-@pytest.fixture()
-def agent_tone(sip_tmp: str) -> str:
-    path = os.path.join(sip_tmp, "agent-tone.wav")
-    if not os.path.exists(path):
-        with open(path, "wb") as f:
-            f.write(wav_bytes(tone(AGENT_TONE_HZ, 10.0, 8000), 8000))
-    return path
 
 
 def agent(sip_tmp: str, **script: object) -> UA:
