@@ -476,10 +476,7 @@ class Engine:
     def _stop_player(self, leg: Leg) -> None:
         player, leg.player = leg.player, None
         if player is not None and leg.media is not None:
-            try:
-                player.stopTransmit(leg.media)
-            except Exception:
-                pass
+            _stop_transmit(player, leg.media)
 
     def stop_play(self, key: int) -> None:
         """Stop the current prompt and drop the queued ones (each still reports ``played``)."""
@@ -532,10 +529,7 @@ class Engine:
             return
         rec, leg.recorder = leg.recorder, None
         if leg.media is not None:
-            try:
-                leg.media.stopTransmit(rec)
-            except Exception:
-                pass
+            _stop_transmit(leg.media, rec)
         del rec  # closing the recorder writes the WAV header
 
     def bridge(self, a: int, b: int) -> None:
@@ -557,10 +551,7 @@ class Engine:
         lb.bridged = None
         for x, y in ((la, lb), (lb, la)):
             if x.media is not None and y.media is not None:
-                try:
-                    x.media.stopTransmit(y.media)
-                except Exception:
-                    pass
+                _stop_transmit(x.media, y.media)
 
     def connect(self, src: int, dst: int) -> bool:
         """One-way audio: leg ``dst`` hears leg ``src`` (a supervisor's listen, whisper and
@@ -576,12 +567,8 @@ class Engine:
         DISCONNECTED call aborts the process (docs/DEPENDENCIES.md), and its port has left the
         bridge with its paths anyway."""
         media = self._live_media(src, dst)
-        if media is None:
-            return
-        try:
-            media[0].stopTransmit(media[1])
-        except Exception as exc:
-            log.debug("disconnect %s -> %s: %s", src, dst, exc)
+        if media is not None:
+            _stop_transmit(*media)
 
     def _live_media(self, *keys: int) -> list[Any] | None:
         """The legs' AudioMedia, or None when one of them is not up or already gone."""
@@ -650,11 +637,8 @@ class Engine:
             return
         port, leg.fax = leg.fax, None
         if leg.media is not None:
-            for a, b in ((leg.media, port), (port, leg.media)):
-                try:
-                    a.stopTransmit(b)
-                except Exception:
-                    pass
+            _stop_transmit(leg.media, port)
+            _stop_transmit(port, leg.media)
         self._give_port(port)
 
     def _take_port(self, rate: int, leg: Leg, endpoint: Any) -> Any:
@@ -802,6 +786,15 @@ class Engine:
         leg = self.legs.get(call.key)
         if leg is not None:
             leg.sink("xfer", (code, final))
+
+
+def _stop_transmit(src: Any, dst: Any) -> None:
+    """``src.stopTransmit(dst)``, where a path already gone (a port that left the bridge) is no
+    error. Never call it with a DISCONNECTED call's media: that aborts (docs/DEPENDENCIES.md)."""
+    try:
+        src.stopTransmit(dst)
+    except Exception as exc:
+        log.debug("stopTransmit: %s", exc)
 
 
 def _set_result(fut: asyncio.Future[Any], value: Any) -> None:
