@@ -102,6 +102,37 @@ def setup_error(code: int) -> str | None:
     return None
 
 
+async def wait_until(wake: asyncio.Event, condition: Callable[[], bool], timeout_s: float | None) -> bool:
+    """Wait until ``condition()`` holds (True) or ``timeout_s`` runs out (False, unless it holds
+    by then); ``wake`` is set by whoever changes what ``condition`` reads (a leg's events)."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout_s is None else loop.time() + timeout_s
+    while not condition():
+        wake.clear()
+        left = None if deadline is None else deadline - loop.time()
+        if left is not None and left <= 0:
+            return False
+        try:
+            await asyncio.wait_for(wake.wait(), left)
+        except TimeoutError:
+            return bool(condition())
+    return True
+
+
+async def fax_frames(leg: Any, endpoint: Any) -> None:
+    """A fax ``CallAudio`` on a call leg (``SipCall``, ``fax_dialer.SipPlacedCall``: ``engine``,
+    ``key``, ``fax_done``, ``hung_up``, ``wait``): the engine routes the leg's audio both ways
+    through ``endpoint`` until it is done or the leg hangs up; the leg stays up."""
+    leg.fax_done = False
+    await leg.engine.run(leg.engine.fax, leg.key, endpoint)
+    try:
+        await leg.wait(lambda: leg.fax_done or leg.hung_up or endpoint.done, None)
+    finally:
+        if leg.hung_up:
+            endpoint.hangup()
+        await leg.engine.run(leg.engine.stop_fax, leg.key)
+
+
 @dataclass
 class CallRecord:
     """What the app server is told about each call."""
@@ -290,20 +321,7 @@ class SipCall:
 
     async def wait(self, condition: Callable[[], bool], timeout_s: float | None) -> bool:
         """Wait until ``condition()`` holds (True) or the time runs out (False)."""
-        deadline = None if timeout_s is None else asyncio.get_running_loop().time() + timeout_s
-        while not condition():
-            self._wake.clear()
-            if deadline is None:
-                await self._wake.wait()
-                continue
-            left = deadline - asyncio.get_running_loop().time()
-            if left <= 0:
-                return False
-            try:
-                await asyncio.wait_for(self._wake.wait(), left)
-            except TimeoutError:
-                return condition()
-        return True
+        return await wait_until(self._wake, condition, timeout_s)
 
     # -- answering and playing ---------------------------------------------------------------------
     async def answer(self) -> None:
@@ -393,14 +411,7 @@ class SipCall:
     async def run_fax(self, endpoint: Any) -> None:
         """The fax objects' ``CallAudio``: frames both ways until the endpoint is done or the
         call ends; the call stays up."""
-        self.fax_done = False
-        await self.engine.run(self.engine.fax, self.key, endpoint)
-        try:
-            await self.wait(lambda: self.fax_done or self.hung_up or endpoint.done, None)
-        finally:
-            if self.hung_up:
-                endpoint.hangup()
-            await self.engine.run(self.engine.stop_fax, self.key)
+        await fax_frames(self, endpoint)
 
     async def hangup(self, code: int = 0) -> None:
         if not self.hung_up:

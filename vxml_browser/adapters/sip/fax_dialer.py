@@ -27,6 +27,7 @@ import logging
 from typing import Any
 
 from ..fax.queue import DialFailed
+from .call import fax_frames, wait_until
 from .engine import Engine
 
 log = logging.getLogger(__name__)
@@ -65,32 +66,14 @@ class SipPlacedCall:
         return "disconnected" in self.state
 
     async def wait(self, condition: Any, timeout_s: float | None) -> bool:
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout_s is None else loop.time() + timeout_s
-        while not condition():
-            self._wake.clear()
-            left = None if deadline is None else deadline - loop.time()
-            if left is not None and left <= 0:
-                return False
-            try:
-                await asyncio.wait_for(self._wake.wait(), left)
-            except TimeoutError:
-                return bool(condition())
-        return True
+        return await wait_until(self._wake, condition, timeout_s)
 
     async def run_fax(self, endpoint: Any) -> None:
         """Frames both ways until the endpoint is done or the call ends (``CallAudio``)."""
         if self.hung_up:
             endpoint.hangup()
             return
-        self.fax_done = False
-        await self.engine.run(self.engine.fax, self.key, endpoint)
-        try:
-            await self.wait(lambda: self.fax_done or self.hung_up or endpoint.done, None)
-        finally:
-            if self.hung_up:
-                endpoint.hangup()
-            await self.engine.run(self.engine.stop_fax, self.key)
+        await fax_frames(self, endpoint)
 
     async def hangup(self) -> None:
         if not self.hung_up:
