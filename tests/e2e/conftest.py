@@ -8,6 +8,7 @@ Ports are picked free at run time, so the tests can run beside other work on the
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -40,8 +41,23 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
         return s.getsockname()[1]
 
 
-def rtp_base() -> int:
-    return random.randrange(20000, 50000, 200)
+# RTP port blocks, handed out in turn from a random start: two parties of one test never share a
+# block, and all lie below the kernel's ephemeral ports (32768-60999), where free_port()'s SIP
+# ports and every client socket come from (a random base could take a port free_port() had just
+# handed out, and the UA then failed to bind its SIP port).
+RTP_BLOCK = 200
+_rtp_blocks = itertools.cycle(range(20000, 32768 - 4 * RTP_BLOCK, RTP_BLOCK))
+for _ in range(random.randrange(50)):
+    next(_rtp_blocks)
+
+
+def rtp_base(blocks: int = 1) -> int:
+    """The first port of ``blocks`` consecutive RTP port blocks no other party is using."""
+    first = next(_rtp_blocks)
+    for _ in range(blocks - 1):
+        if next(_rtp_blocks) < first:  # wrapped: start again at the bottom
+            return rtp_base(blocks)
+    return first
 
 
 def env() -> dict[str, str]:
@@ -63,7 +79,7 @@ listen = "127.0.0.1:{self.port}"
 app = "{app.base}/ivr/main.vxml"
 workers = {workers}
 worker_base_port = {free_port()}
-rtp_port = {rtp_base()}
+rtp_port = {rtp_base(workers)}
 synthesizer = "espeak"
 call_records_url = "{app.base}/records"
 media_cache = "{os.path.join(tmp, 'media')}"
@@ -111,6 +127,8 @@ media_cache = "{os.path.join(tmp, 'media')}"
 class UA:
     """A pjsua2 user agent process (``ua.py``)."""
 
+    started: list[UA] = []  # this test's UAs, ended by the ``end_user_agents`` fixture
+
     def __init__(self, tmp: str, script: dict[str, Any], pythonpath: str = "") -> None:
         self.script = {"port": free_port(), "rtp_port": rtp_base(), **script}
         self.path = os.path.join(tmp, f"ua-{self.script['port']}.json")
@@ -122,6 +140,7 @@ class UA:
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "ua.py"), self.path],
                                      cwd=ROOT, env=environment, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
+        UA.started.append(self)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         while line and not line.startswith("{"):
@@ -140,10 +159,20 @@ class UA:
                 return json.loads(line)["events"]
         raise AssertionError(f"no events from the UA: {out[-2000:]} {err[-2000:]}")
 
-    def kill(self) -> None:
+    def kill(self) -> str:
+        """Ends the UA; the end of what it printed (for an assertion's message)."""
         if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.communicate(timeout=5)
+        out, err = self.proc.communicate(timeout=5)
+        return f"{(out or '')[-2000:]}\n{(err or '')[-2000:]}"
+
+
+@pytest.fixture(autouse=True)
+def end_user_agents() -> Iterator[None]:
+    """A test that fails while a UA runs leaves no process (nor its pipes) to the next test."""
+    yield
+    while UA.started:
+        UA.started.pop().kill()
 
 
 @pytest.fixture(scope="session")
@@ -207,10 +236,10 @@ def agent_tone(sip_tmp: str) -> str:
     return path if os.path.exists(path) else tone_wav(path, AGENT_TONE_HZ)
 
 
-def wait_for(predicate: Any, timeout: float = 10.0) -> bool:
+def wait_for(predicate: Any, timeout: float = 10.0, every: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.05)
+        time.sleep(every)
     return bool(predicate())

@@ -244,7 +244,10 @@ class Worker:
             while not self.stopped.is_set():
                 try:
                     for report in await queue.run_due():
-                        log.info("fax %s to %s: %s", report.job_id, report.number, report.status)
+                        last = report.attempts[-1] if report.attempts else None
+                        log.info("fax %s to %s: %s%s", report.job_id, report.number, report.status,
+                                 f" after attempt {last.n}: {last.outcome} {last.message}".rstrip()
+                                 if last else "")
                 except Exception:
                     log.exception("fax queue %s", cfg.fax_queue)
                 with contextlib.suppress(TimeoutError):
