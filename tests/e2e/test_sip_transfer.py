@@ -77,6 +77,28 @@ def test_bridge_far_end_disconnect(platform: Platform, fresh: AppServer, sip_tmp
     assert tone_level(heard, AGENT_TONE_HZ) > 0.05, "the caller did not hear the agent"
 
 
+def test_a_bridged_caller_who_holds_and_resumes_hears_the_agent_again(
+        platform: Platform, fresh: AppServer, sip_tmp: str, agent_tone: str) -> None:
+    """Bridged to the agent, the caller puts the call on hold and resumes (re-INVITEs,
+    RFC 3264 §8.4): after the resume the caller hears the agent again, because the bridge's
+    paths follow the caller's audio stream when pjsua makes it anew."""
+    ua = agent(sip_tmp, code=200, hangup_after=6.0, play=agent_tone)
+    fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s")
+    events, heard = call(sip_tmp, platform.uri, [
+        ["until_confirmed", 5], ["wait", 0.3], ["dtmf", "3"], ["wait", 1.5], ["hold"], ["wait", 0.5],
+        ["unhold"], ["until_disconnected", 15]])
+    ua.result()
+    assert result_of(fresh) == {"result": "far_end_disconnect", "step": "after"}
+    at = {e["event"]: e["t"] for e in events if e["event"] in ("media", "unhold")}
+    pcm, rate = read_wav(heard)
+    after = pcm[int((at["unhold"] - at["media"] + 0.5) * rate):]
+    assert len(after) > rate, "the call ended too soon after the resume"
+    after_path = os.path.join(sip_tmp, "heard-after-resume.wav")
+    with open(after_path, "wb") as f:
+        f.write(wav_bytes(after, rate))
+    assert tone_level(after_path, AGENT_TONE_HZ) > 0.05, "the caller did not hear the agent after resuming"
+
+
 def test_bridge_busy(platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
     ua = agent(sip_tmp, code=486)
     fresh.transfer.update(dest=ua.uri, type="bridge", connecttimeout="5s")

@@ -170,3 +170,17 @@ def test_listening_calls_that_end_together_leave_the_platform_whole(
     assert ask_platform.proc.poll() is None, ask_platform.output()[-3000:]
     assert "Fatal Python error" not in ask_platform.output()
     assert [r["step"] for r in fresh.received["result"]] == ["filled"] * 16, fresh.received["result"]
+
+
+def test_a_caller_who_holds_and_resumes_is_still_heard(
+        ask_platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    """The caller puts the platform on hold during the prompt and resumes (two re-INVITEs,
+    RFC 3264 §8.4), then says "yes": the field is filled. A re-INVITE may give the call's
+    audio a new bridge slot; the platform's listening port must follow it."""
+    said = spoken(sip_tmp, "yes")
+    events, _ = call(sip_tmp, f"sip:ask@127.0.0.1:{ask_platform.port}",
+                     [["until_confirmed", 5], ["wait", 0.2], ["hold"], ["wait", 0.5], ["unhold"],
+                      ["wait", 0.5], ["play", said], ["until_disconnected", 15]])
+    assert [e["event"] for e in events if e["event"] in ("hold", "unhold")] == ["hold", "unhold"]
+    assert wait_for(lambda: fresh.received["result"], 5), (events, ask_platform.output()[-3000:])
+    assert fresh.received["result"] == [{"step": "filled", "answer": "yes"}], (events, ask_platform.output()[-2000:])

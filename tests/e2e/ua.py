@@ -5,7 +5,8 @@
 The script: {"port": 5081, "mode": "call" | "answer", ...}
   call:   "dest", "headers", "steps": [["wait", s], ["dtmf", "12#", "rfc2833"|"info"|"info-dtmf"],
           ["hangup"], ["until_disconnected", s], ["until_confirmed", s], ["play", "f.wav"],
-          ["until_fax_done", s], ["fax_receive", "in.tif", s]], "record": "heard.wav",
+          ["until_fax_done", s], ["fax_receive", "in.tif", s], ["hold"], ["unhold"]],
+          "record": "heard.wav",
           "fax_send": "out.tif" (a fax sent from when the call has media)
   answer: ..., "fax_answer": "in.tif" (a fax machine: receives from when the call has media)
   answer: "code" (200, 486, or 0 to never answer), "play": "file.wav", "record": "heard.wav",
@@ -75,10 +76,14 @@ class Call(pj.Call):
         info = self.getInfo()
         for i, mi in enumerate(info.media):
             if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                if self.media is not None:
+                if self.media is not None:  # a re-INVITE may make a new stream, in the same slot
+                    self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
+                    self.connect_again()
+                    note("media-again", call=self.name, slot=self.media.getPortId())
                     return
                 self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
-                note("media", call=self.name, codec=self.getStreamInfo(i).codecName)
+                note("media", call=self.name, codec=self.getStreamInfo(i).codecName,
+                     slot=self.media.getPortId())
                 rec = self.script.get("record")
                 if rec:
                     path = rec if self.name == "call" else rec.replace(".wav", f"-{self.name}.wav")
@@ -91,6 +96,17 @@ class Call(pj.Call):
                     self.player = pj.AudioMediaPlayer()
                     self.player.createPlayer(self.script["play"], 0)
                     self.player.startTransmit(self.media)
+
+    def connect_again(self):
+        """The recorder, the player and the fax port to the stream's bridge slot again (a path
+        that is there already stays as it is)."""
+        if self.recorder is not None:
+            self.media.startTransmit(self.recorder)
+        if self.player is not None:
+            self.player.startTransmit(self.media)
+        if FAX.get("port") is not None:
+            self.media.startTransmit(FAX["port"])
+            FAX["port"].startTransmit(self.media)
 
     def onDtmfDigit(self, prm):  # noqa: N802
         note("dtmf", call=self.name, digit=prm.digit)
@@ -323,6 +339,14 @@ def run_caller() -> None:
                 target.player.createPlayer(step[1], 1)
                 target.player.startTransmit(target.media)
                 note("play", file=step[1])
+        elif kind == "hold":  # re-INVITE with a=sendonly (RFC 3264 §8.4)
+            call.setHold(pj.CallOpParam(True))
+            note("hold")
+        elif kind == "unhold":  # re-INVITE with a=sendrecv again
+            prm = pj.CallOpParam(True)
+            prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+            call.reinvite(prm)
+            note("unhold")
         elif kind == "hangup":
             for c in CALLS:
                 if c.state is not None and c.state != pj.PJSIP_INV_STATE_DISCONNECTED:

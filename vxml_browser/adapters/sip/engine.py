@@ -156,6 +156,7 @@ class Leg:
     dialog: dict[str, str] = field(default_factory=dict)  # From/To with tags, as sent
     port: Any = None  # an AudioMediaPort taking the caller's audio (2.15 only)
     fax: Any = None  # an AudioMediaPort carrying a fax both ways (2.15 only)
+    feeds: set[int] = field(default_factory=set)  # legs that hear this one by ``connect``
 
 
 class Engine:
@@ -560,12 +561,16 @@ class Engine:
         if media is None:
             return False
         media[0].startTransmit(media[1])
+        self.legs[src].feeds.add(dst)
         return True
 
     def disconnect(self, src: int, dst: int) -> None:
         """Undo ``connect``. Nothing when either leg is gone: ``stopTransmit`` on the media of a
         DISCONNECTED call aborts the process (docs/DEPENDENCIES.md), and its port has left the
         bridge with its paths anyway."""
+        leg = self.legs.get(src)
+        if leg is not None:
+            leg.feeds.discard(dst)
         media = self._live_media(src, dst)
         if media is not None:
             _stop_transmit(*media)
@@ -723,17 +728,54 @@ class Engine:
             leg.sink("disconnected", (info.lastStatusCode, info.lastReason))
 
     def on_media(self, call: Any) -> None:
+        """The call's audio came up or changed: an answer, or a re-INVITE (hold, resume, another
+        codec). A stream pjsua makes anew gets a new bridge slot, maybe the old one's number, so
+        every path of the leg is connected again (``_connect_again``; connecting a path that is
+        there already does nothing). With no stream left (port 0, an error) the leg has no
+        media: prompts are skipped instead of sent to a slot that is gone (fuzz/REPORT.md
+        ``sip-play-to-a-gone-bridge-slot-abort``)."""
         leg = self.legs.get(call.key)
         if leg is None:
             return
+        pj = self.pj
+        live = (pj.PJSUA_CALL_MEDIA_ACTIVE, pj.PJSUA_CALL_MEDIA_LOCAL_HOLD, pj.PJSUA_CALL_MEDIA_REMOTE_HOLD)
         info = call.getInfo()
         for i, mi in enumerate(info.media):
-            if mi.type == self.pj.PJMEDIA_TYPE_AUDIO and mi.status == self.pj.PJSUA_CALL_MEDIA_ACTIVE:
-                leg.media = self.pj.AudioMedia.typecastFromMedia(call.getMedia(i))
-                leg.sink("media", None)
-                if leg.player is None:
-                    self._next_player(leg)
+            if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status in live:
+                leg.media = pj.AudioMedia.typecastFromMedia(call.getMedia(i))
+                self._connect_again(leg)
+                if mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                    leg.sink("media", None)
+                    if leg.player is None:
+                        self._next_player(leg)
                 return
+        if leg.media is not None:
+            log.info("leg %s has no audio stream any more", leg.key)
+        leg.media = None
+
+    def _connect_again(self, leg: Leg) -> None:
+        """Every path the leg has, to its current ``media``: the prompt playing, the recorder,
+        the listening and fax ports, the bridged leg both ways, supervisors' listen paths."""
+        media = leg.media
+        paths = [(leg.player, media), (media, leg.recorder), (media, leg.port), (media, leg.fax),
+                 (leg.fax, media)]
+        peer = self.legs.get(leg.bridged) if leg.bridged is not None else None
+        if peer is not None and peer.media is not None and not peer.disconnected:
+            paths += [(media, peer.media), (peer.media, media)]
+        for other in self.legs.values():
+            if other is leg or other.media is None or other.disconnected:
+                continue
+            if other.key in leg.feeds:
+                paths.append((media, other.media))
+            if leg.key in other.feeds:
+                paths.append((other.media, media))
+        for src, dst in paths:
+            if src is None or dst is None:
+                continue
+            try:
+                src.startTransmit(dst)
+            except Exception as exc:  # a path that cannot be made is lost, not the call
+                log.warning("leg %s: cannot connect its audio again: %s", leg.key, exc)
 
     def on_dtmf(self, call: Any, digit: str, method: str) -> None:
         leg = self.legs.get(call.key)
