@@ -43,6 +43,8 @@
                                      # <transfer> has transferaudio
     reconnect_timeout = 60.0         # s a waiting caller stays queued while the ACD is away
                                      # (restarting); longer: error.connection.noroute
+    monitor_ring_timeout = 30.0      # s a supervisor's phone rings (listen, whisper, barge,
+                                     # intercept) before his leg is hung up; the call goes on
     callback_uri = "sip:{number}@127.0.0.1:5090"  # where a callback dials the customer's
                                      # number (callbacks.py; the ACD's offer with callback set)
 
@@ -118,6 +120,7 @@ class SipConfig:
     acd_token: str = ""
     acd_music: str = ""
     acd_reconnect_timeout: float = 60.0
+    acd_monitor_ring_timeout: float = 30.0
     acd_callback_uri: str = "sip:{number}@127.0.0.1:5090"
     limits: BrowserLimits = field(default_factory=BrowserLimits)  # the file's [limits] table
 
@@ -142,7 +145,8 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
         if "speech" in data:
             section["speech"] = data["speech"]
         acd = dict(data.get("acd", {}))
-        unknown_acd = set(acd) - {"url", "token", "music", "reconnect_timeout", "callback_uri"}
+        unknown_acd = set(acd) - {"url", "token", "music", "reconnect_timeout", "monitor_ring_timeout",
+                                "callback_uri"}
         if unknown_acd:
             raise ValueError(f"{path}: unknown [acd] settings {sorted(unknown_acd)}")
         section.update({f"acd_{k}": v for k, v in acd.items()})

@@ -65,8 +65,9 @@ Design:
   (the ACD is away when it starts) fails at once with the same error.
 * Monitoring needs no report: the ACD knows the mode it asked for, and on ``intercept`` it ends
   the agent's part itself. After an intercept the supervisor is the far party: his hang-up is
-  reported as ``hangup`` by ``supervisor``. A supervisor who never answers rings until the call
-  ends (an intercept then leaves the agent with the caller: the agent's hang-up still ends it).
+  reported as ``hangup`` by ``supervisor``. A supervisor who does not answer within ``[acd]
+  monitor_ring_timeout`` (30 s) is hung up; the call goes on, and the ACD's next ``monitor``
+  for it dials him again.
 * ``CallbackAccepted`` (the caller asked to be called back): a goodbye, then the caller's leg is
   hung up and the call's stream released, so that the later offer with ``callback`` set goes to
   the worker's ``callbacks.CallbackDialer`` (whichever worker claims it dials the customer). The
@@ -90,6 +91,7 @@ from ...core.inputs import Hangup, Input, TransferDone
 log = logging.getLogger(__name__)
 _draining: set[asyncio.Task[None]] = set()  # strong references to the background tasks
 RECONNECT_TIMEOUT_S = 60.0  # [acd] reconnect_timeout's default
+MONITOR_RING_TIMEOUT_S = 30.0  # [acd] monitor_ring_timeout's default
 RETRY_FIRST_S, RETRY_MAX_S = 0.1, 2.0  # the backoff of reports kept while the ACD is away
 
 
@@ -113,9 +115,11 @@ class AcdLink:
     """The worker's connection to the ACD (one CTI WebSocket for all its calls)."""
 
     def __init__(self, url: str, token: str, music: str = "",
-                 reconnect_timeout: float = RECONNECT_TIMEOUT_S) -> None:
+                 reconnect_timeout: float = RECONNECT_TIMEOUT_S,
+                 monitor_ring_timeout: float = MONITOR_RING_TIMEOUT_S) -> None:
         self.url, self.token, self.music = url, token, music
         self.reconnect_timeout = reconnect_timeout
+        self.monitor_ring_timeout = monitor_ring_timeout
         self._client: Any = None
         self._lock = asyncio.Lock()
 
@@ -147,6 +151,7 @@ class Supervisor:
     contact: str
     mode: str  # listen, whisper, barge, intercept
     by: str  # the supervisor's name
+    ring_until: float = 0.0  # the loop's time after which a leg not yet answered is hung up
     joined: bool = False  # answered: his audio paths follow ``mode``
     links: frozenset[tuple[int, int]] = frozenset()  # the one-way paths (src, dst) made for him
 
@@ -458,7 +463,9 @@ class QueuedCaller:
                     waiting.add(self.pending)
                 if self.supervisor is not None:
                     if news is None:
-                        news = loop.create_task(call.wait(self._supervisor_news, None))
+                        sup = self.supervisor
+                        left = None if sup.joined else max(0.0, sup.ring_until - loop.time())
+                        news = loop.create_task(call.wait(self._supervisor_news, left))
                     waiting.add(news)
                 await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
                 take = False
@@ -540,7 +547,8 @@ class QueuedCaller:
             log.info("call %s: cannot dial supervisor %s at %s: %s", call.key, got.supervisor,
                      got.contact, exc)
             return False
-        self.supervisor = Supervisor(leg, got.contact, got.mode, got.supervisor)
+        ring_until = asyncio.get_running_loop().time() + call.acd.monitor_ring_timeout
+        self.supervisor = Supervisor(leg, got.contact, got.mode, got.supervisor, ring_until)
         log.info("call %s: dialling supervisor %s at %s (%s)", call.key, got.supervisor,
                  got.contact, got.mode)
         return False
@@ -553,8 +561,8 @@ class QueuedCaller:
         return "disconnected" in st or (not sup.joined and "confirmed" in st and "media" in st)
 
     async def supervisor_moved(self) -> bool:
-        """The supervisor's leg answered (join him; True: an intercept) or ended (the
-        monitoring ends, the call goes on)."""
+        """The supervisor's leg answered (join him; True: an intercept), ended, or rang out
+        (the monitoring ends, the call goes on)."""
         sup = self.supervisor
         if sup is None:
             return False
@@ -562,6 +570,11 @@ class QueuedCaller:
         if "disconnected" in st:
             log.info("call %s: supervisor %s left (%s)", self.call.key, sup.by, st["disconnected"])
             self.supervisor = None  # his port left the bridge with its paths
+            return False
+        if not sup.joined and not ("confirmed" in st and "media" in st):
+            log.info("call %s: supervisor %s did not answer in %g s", self.call.key, sup.by,
+                     self.call.acd.monitor_ring_timeout)
+            self.end_monitoring()
             return False
         sup.joined = True
         log.info("call %s: supervisor %s joined (%s)", self.call.key, sup.by, sup.mode)

@@ -99,7 +99,7 @@ class Worker:
             from .queue_transfer import AcdLink
 
             self.acd = AcdLink(config.acd_url, config.acd_token, config.acd_music,
-                               config.acd_reconnect_timeout)
+                               config.acd_reconnect_timeout, config.acd_monitor_ring_timeout)
 
     # -- engine thread entry points --------------------------------------------------------------
     def _incoming(self, key: int, details: dict[str, Any]) -> Any:

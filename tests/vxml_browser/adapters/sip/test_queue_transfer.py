@@ -45,6 +45,12 @@ def test_reconnect_timeout_is_read_from_the_acd_table(tmp_path: Path) -> None:
     assert load_config(str(_config(tmp_path, "reconnect_timeout = 12.5\n"))).acd_reconnect_timeout == 12.5
 
 
+def test_monitor_ring_timeout_is_read_from_the_acd_table(tmp_path: Path) -> None:
+    config = load_config(str(_config(tmp_path, "monitor_ring_timeout = 12.5\n")))
+    assert config.acd_monitor_ring_timeout == 12.5
+    assert load_config(str(_config(tmp_path, ""))).acd_monitor_ring_timeout == 30.0
+
+
 def test_reconnect_timeout_defaults_to_a_minute(tmp_path: Path) -> None:
     assert load_config(str(_config(tmp_path, ""))).acd_reconnect_timeout == 60.0
     assert AcdLink("http://127.0.0.1:8095", "t").reconnect_timeout == 60.0
@@ -546,6 +552,27 @@ async def test_the_caller_hanging_up_hangs_the_supervisor_up(acd: Acd, caller: C
     caller.hang_up()
     assert await caller.result() == Hangup()
     assert caller.engine.hung_up(sup)
+
+
+async def test_a_supervisor_who_does_not_answer_is_hung_up_and_the_call_goes_on(
+        acd: Acd, caller: Caller) -> None:
+    caller.link.monitor_ring_timeout = 0.3
+    agent, sup = await _ringing(acd, caller, "barge")
+    assert await until(lambda: caller.engine.hung_up(sup)), "the supervisor rang on"
+    assert _paths(caller.engine) == set()
+    assert not caller.task.done() and await _state(acd, "CONNECTED")  # type: ignore[union-attr]
+    await _monitor(acd, "barge")  # the ACD asks again: he is dialled again
+    assert await until(lambda: len(caller.engine.dialled) == 3), caller.engine.dialled
+    again = await _supervisor_leg(caller)
+    caller.engine.answer_leg(again)
+    assert await until(lambda: _paths(caller.engine) == {(1, again), (agent, again), (again, agent), (again, 1)})
+
+
+async def test_an_answered_supervisor_is_not_hung_up_by_the_ring_timeout(acd: Acd, caller: Caller) -> None:
+    caller.link.monitor_ring_timeout = 0.3
+    _, sup = await _joined(acd, caller, "listen")
+    await asyncio.sleep(0.6)
+    assert not caller.engine.hung_up(sup)
 
 
 async def test_a_ringing_supervisor_is_hung_up_when_the_agent_ends_the_call(acd: Acd, caller: Caller) -> None:
