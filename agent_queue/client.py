@@ -23,7 +23,8 @@ and reports back: :meth:`ringing`, :meth:`answered`, :meth:`no_answer`, :meth:`h
 Callbacks: after :meth:`watch_callbacks`, an ``offer`` with ``callback`` set for a call this
 client follows no stream of (its caller hung up) lands in :attr:`callbacks`; the call's later
 actions are kept for :meth:`next_action` from then on. :meth:`claim` takes it (the first process
-of a pool wins), :meth:`forget` drops a call lost to another.
+of a pool wins), :meth:`forget` drops a call lost to another, :meth:`callback_failed` says its
+number did not answer.
 """
 
 from __future__ import annotations
@@ -352,6 +353,11 @@ class AcdClient:
     async def claim(self, call_id: str, by: str) -> dict[str, Any]:
         """Take an offered call's legs (a callback); ``AcdClientError`` 409: another has it."""
         return await self._post(f"/api/calls/{call_id}/claim", {"by": by})
+
+    async def callback_failed(self, call_id: str, reason: str = "no-answer") -> dict[str, Any]:
+        """The callback's number did not answer (``reason``: no-answer, busy, congestion,
+        failed): the offered agents are freed and the call waits for its next try."""
+        return await self._post(f"/api/calls/{call_id}/callback-failed", {"reason": reason})
 
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         assert self._session is not None, "connect() first"

@@ -478,6 +478,35 @@ class Acd:
         self.dirty_calls.add(call_id)
         return self._flush()
 
+    def callback_failed(self, call_id: str, reason: str = "no-answer") -> list[Event]:
+        """The platform dialled a callback's number and nobody answered (``reason``: no-answer,
+        busy, congestion, failed). The offered agents go back to READY, not RONA: they were
+        never rung. The call keeps its place but is not offered again for the queue's
+        ``callback_retry`` seconds; after ``callback_attempts`` tries it exits (reason
+        ``callback-failed``, with its number)."""
+        call = self._call(call_id)
+        if call.state not in (CallState.OFFERED, CallState.RINGING) or not call.callback:
+            raise BadRequest(f"call {call_id}: callback-failed in state {call.state}"
+                             + ("" if call.callback else " without a callback"))
+        q = self.queues[call.queue]
+        agents, call.agents = call.agents, []
+        call.callback_tries += 1
+        last = call.callback_tries >= q.callback_attempts
+        call.retry_at = 0.0 if last else self.now() + q.callback_retry
+        self._emit(ev.CALLBACK_FAILED, call=call_id, queue=call.queue, number=call.callback,
+                   reason=reason, attempt=call.callback_tries, retry_at=None if last else call.retry_at)
+        for aid in agents:
+            self._emit(ev.CANCEL, call=call_id, agent=aid, queue=call.queue, reason="callback not answered")
+        if last:
+            call.state = call_next(call.state, CallEvent.CANCEL)
+            self._exit(call, "callback-failed", None)
+        else:
+            self._arm(("retry", call_id), call.retry_at)
+            self._back_to_queue(call, CallEvent.CANCEL)  # waits: _dispatch_call minds retry_at
+        for aid in agents:
+            self._change(self.agents[aid], AgentEvent.CANCEL)
+        return self._flush()
+
     def _end_agent_leg(self, call: Call, agent: Agent) -> None:
         now = self.now()
         agent.talk_time += now - call.connected_at
@@ -522,7 +551,7 @@ class Acd:
         self.dirty_calls.add(call.id)
 
     def _clear_timers(self, call: Call) -> None:
-        for key in (("ring", call.id), ("maxwait", call.id), ("announce", call.id)):
+        for key in (("ring", call.id), ("maxwait", call.id), ("announce", call.id), ("retry", call.id)):
             self._disarm(key)
         for i in range(len(self.queues[call.queue].time_rules) if call.queue in self.queues else 0):
             self._disarm(("rule", call.id, str(i)))
@@ -549,7 +578,7 @@ class Acd:
     # --------------------------------------------------------------- dispatch
     def _dispatch_call(self, call: Call) -> None:
         """Offer a waiting call to the best ready agent(s), if any qualifies."""
-        if call.state is not CallState.WAITING:
+        if call.state is not CallState.WAITING or call.retry_at > self.now():
             return
         q = self.queues[call.queue]
         cands = self.ready.candidates(q.requirements(self.now() - call.entered))
@@ -572,6 +601,8 @@ class Acd:
             for call in lst:
                 if best is not None and call.key()[:3] >= best.key()[:3]:
                     break
+                if call.retry_at > now:  # a callback nobody answered, waiting for its next try
+                    continue
                 if qualifies(agent.skills, q.requirements(now - call.entered)):
                     best = call
                     break
@@ -674,7 +705,7 @@ class Acd:
                 call = self.calls.get(ident)
                 if call and call.state is CallState.WAITING:
                     self._overflow(call)
-            case "rule":
+            case "rule" | "retry":
                 call = self.calls.get(ident)
                 if call:
                     self._dispatch_call(call)
@@ -752,6 +783,8 @@ class Acd:
                         self._arm(("rule", call.id, str(i)), call.entered + rule.after)
                 if q.announce_interval > 0 and not call.callback:
                     self._arm(("announce", call.id), now + q.announce_interval)
+                if call.retry_at > now:
+                    self._arm(("retry", call.id), call.retry_at)
             elif call.state in (CallState.OFFERED, CallState.RINGING):
                 self._arm(("ring", call.id), now + q.ring_timeout)
         for q in list(self.queues.values()):

@@ -43,6 +43,7 @@ COMPLETE: Final = "complete"  # talk, hold, by
 ABANDON: Final = "abandon"  # wait, stage (queue / ringing)
 EXIT: Final = "exit"  # reason (timeout, full, empty, key, closed, holiday), destination, wait
 CALLBACK: Final = "callback"  # number
+CALLBACK_FAILED: Final = "callback-failed"  # number, reason, attempt, retry_at (None: it exits)
 AGENT_STATE: Final = "agent_state"  # from, to, reason, duration (in 'from'), by, call_id
 ANNOUNCE: Final = "announce"  # position, ewt, text (CTI only)
 MONITOR: Final = "monitor"  # mode (listen, whisper, barge, intercept), by, contact
@@ -51,4 +52,4 @@ FORCE: Final = "force"  # a supervisor's forced action, by
 SIGN_IN: Final = "sign_in"  # contact, skills
 
 LOGGED: Final = frozenset({ENTER, OFFER, RONA, CONNECT, HOLD, UNHOLD, TRANSFER, COMPLETE, ABANDON,
-                           EXIT, CALLBACK, AGENT_STATE, MONITOR, NOTES, FORCE, SIGN_IN})
+                           EXIT, CALLBACK, CALLBACK_FAILED, AGENT_STATE, MONITOR, NOTES, FORCE, SIGN_IN})

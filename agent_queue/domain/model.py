@@ -70,6 +70,8 @@ class QueueConfig:
     short_abandon: float = 5.0
     default_aht: float = 180.0
     app_url: str | None = None  # screen pop: customer record URL template ({caller}, {call_id})
+    callback_attempts: int = 3  # dialling a callback's number: tries before the call exits
+    callback_retry: float = 120.0  # s after a try the customer did not answer, before the next
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -79,7 +81,9 @@ class QueueConfig:
         for name, value, least in (("ring_timeout", self.ring_timeout, 0.001), ("wrap_up", self.wrap_up, 0),
                                    ("announce_interval", self.announce_interval, 0),
                                    ("max_wait", self.max_wait, 0.001), ("max_length", self.max_length, 0),
-                                   ("sl_threshold", self.sl_threshold, 0), ("short_abandon", self.short_abandon, 0)):
+                                   ("sl_threshold", self.sl_threshold, 0), ("short_abandon", self.short_abandon, 0),
+                                   ("callback_attempts", self.callback_attempts, 1),
+                                   ("callback_retry", self.callback_retry, 0)):
             if value is not None and value < least:
                 raise BadRequest(f"queue {self.name}: {name} {value!r}, expected at least {least}")
 
@@ -175,6 +179,8 @@ class Call:
     callback: str | None = None  # number to call back: the caller hung up keeping his place
     ronas: int = 0
     claimed_by: str | None = None  # the platform process that took this offer's legs (``claim``)
+    callback_tries: int = 0  # times the callback's number was dialled and not answered
+    retry_at: float = 0.0  # a callback not answered waits at its place until then, not offered
 
     def key(self) -> tuple[int, int, float, int]:
         """The queue order: tier, priority (higher first), entry time."""

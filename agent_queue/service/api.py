@@ -11,7 +11,8 @@ The voice browser's side (role ``platform``, a Bearer token):
   ``monitor`` (join a supervisor: ``data.mode`` listen/whisper/barge/intercept), ``transfer``,
   ``complete``...
 * reports back: ``POST /api/calls/{id}/ringing|answered|no-answer`` ``{"agent"}``,
-  ``/hangup`` ``{"by"}``, ``/key`` ``{"key"}``, ``/callback`` ``{"number"}``, ``/claim`` ``{"by"}``, ``/hold``,
+  ``/hangup`` ``{"by"}``, ``/key`` ``{"key"}``, ``/callback`` ``{"number"}``, ``/claim`` ``{"by"}``,
+  ``/callback-failed`` ``{"reason"}``, ``/hold``,
   ``/unhold``, ``/transfer`` ``{"target"}``. The same commands are accepted as WebSocket
   messages: ``{"op": "answered", "call_id": ..., "agent": ..., "id": 7}`` -> ``{"reply_to": 7}``.
 """
@@ -98,6 +99,7 @@ CALL_OPS = {
     "key": lambda r, cid, d: r.acd.exit_key(cid, str(_req(d, "key"))),
     "callback": lambda r, cid, d: r.acd.request_callback(cid, d.get("number")),
     "claim": lambda r, cid, d: r.acd.claim(cid, str(_req(d, "by"))),
+    "callback-failed": lambda r, cid, d: r.acd.callback_failed(cid, str(d.get("reason") or "no-answer")),
     "hold": lambda r, cid, d: r.acd.hold(cid),
     "unhold": lambda r, cid, d: r.acd.unhold(cid),
     "transfer": lambda r, cid, d: r.acd.transfer(cid, _req(d, "target"), d.get("by")),
@@ -404,7 +406,7 @@ def stream_filter(p: Principal, query: Any) -> Any:
     return flt
 
 
-WS_OPS = {**{k: k for k in CALL_OPS}, "no_answer": "no-answer"}
+WS_OPS = {**{k: k for k in CALL_OPS}, "no_answer": "no-answer", "callback_failed": "callback-failed"}
 
 
 @routes.get("/api/cti")

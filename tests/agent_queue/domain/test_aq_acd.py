@@ -243,6 +243,74 @@ def test_callback_keeps_the_place_and_is_offered_in_turn():
     assert (offer.call_id, offer.data["callback"]) == ("c1", "+222")
 
 
+def _callback_offered(w: World) -> None:
+    """c1 asked for a callback and hung up; c2 waits behind it; ann is offered c1."""
+    w.enter("c1", "sales", caller="+111")
+    w.request_callback("c1")
+    w.hangup("c1")
+    w.tick(1)
+    w.enter("c2", "sales")
+    w.agent_up("ann")
+    assert w.offers()[-1] == ("c1", "ann")
+
+
+def test_a_callback_nobody_answers_frees_the_agent_and_waits_for_its_retry():
+    w = World(Q(callback_retry=60, callback_attempts=3))
+    _callback_offered(w)
+    out = w.callback_failed("c1", "busy")
+    [failed] = [e for e in out if e.kind == "callback-failed"]
+    assert (failed.data["reason"], failed.data["attempt"], failed.data["number"]) == ("busy", 1, "+111")
+    assert failed.data["retry_at"] == w.clock.now() + 60
+    assert "rona" not in w.kinds(out)  # ann was never rung: no RONA, she takes c2 at once
+    assert w.offers(out) == [("c2", "ann")]
+    assert [c.id for c in w.acd.waiting["sales"]] == ["c1"]  # c1 keeps its place
+    w.answered("c2", "ann")
+    w.hangup("c2")
+    w.tick(30)  # ann is ready again (wrap-up over) but c1's retry is not due
+    assert w.state("ann") == "READY" and w.acd.calls["c1"].state == "WAITING"
+    out = w.tick(30)
+    assert w.offers(out) == [("c1", "ann")]
+
+
+def test_a_callback_exits_after_its_last_try():
+    w = World(Q(callback_retry=10, callback_attempts=2))
+    _callback_offered(w)
+    w.callback_failed("c1", "no-answer")
+    w.answered("c2", "ann")
+    w.hangup("c2")
+    out = w.tick(10)
+    assert w.offers(out) == [("c1", "ann")]
+    out = w.callback_failed("c1", "no-answer")
+    [ex] = [e for e in out if e.kind == "exit"]
+    assert (ex.data["reason"], ex.data["callback"]) == ("callback-failed", "+111")
+    assert [e.data["retry_at"] for e in out if e.kind == "callback-failed"] == [None]
+    assert "c1" not in w.acd.calls and w.state("ann") == "READY"
+
+
+def test_callback_failed_needs_an_offered_callback():
+    w = World(Q())
+    w.agent_up("ann")
+    w.enter("c1", "sales")
+    with pytest.raises(BadRequest, match="without a callback"):
+        w.callback_failed("c1")
+
+
+def test_a_callback_retry_survives_a_restart():
+    w = World(Q(callback_retry=60))
+    _callback_offered(w)
+    w.callback_failed("c1")
+    w.answered("c2", "ann")
+    w.hangup("c2")
+    snap = w.acd.snapshot()
+    clock = FakeClock(w.clock.now() + 20)
+    acd = Acd(clock, None, w.acd.queues.values())
+    acd.restore(snap["agents"], snap["calls"], snap["counters"])
+    clock.advance(30)
+    assert [e for e in acd.advance() if e.kind == "offer"] == []
+    clock.advance(10)  # 60 s after the failed try
+    assert [(e.call_id, e.agent_id) for e in acd.advance() if e.kind == "offer"] == [("c1", "ann")]
+
+
 def test_transfer_to_another_queue_and_to_a_destination():
     w = World(Q("sales", wrap_up=0), Q("billing", skills={"billing": 1}))
     w.agent_up("ann", {"sales": 1})

@@ -29,6 +29,7 @@ OPS = st.one_of(
               st.sampled_from(["special", "priority", "normal"])),
     st.tuples(st.sampled_from(["ringing", "answered", "no_answer"]), st.sampled_from(CALLS),
               st.sampled_from(AGENTS)),
+    st.tuples(st.just("callback_failed"), st.sampled_from(CALLS), st.sampled_from(["no-answer", "busy"])),
     st.tuples(st.sampled_from(["hangup", "hold", "unhold", "request_callback"]), st.sampled_from(CALLS)),
     st.tuples(st.just("transfer"), st.sampled_from(CALLS), st.sampled_from(["queue:support", "sip:x"])),
     st.tuples(st.just("exit_key"), st.sampled_from(CALLS), st.sampled_from(["0", "1"])),
@@ -36,7 +37,8 @@ OPS = st.one_of(
 )
 # requests about whatever call is ringing or connected right now, drawn as often as the rest
 LIVE = st.tuples(st.sampled_from(["ring_offered", "answer_offered", "answer_offered", "refuse_offered",
-                                  "end_connected", "hold_connected", "transfer_connected"]),
+                                  "callback_offered_fails", "end_connected", "hold_connected",
+                                  "transfer_connected"]),
                  st.integers(0, 5))
 ENTER = st.tuples(st.just("enter"), st.sampled_from(CALLS), st.sampled_from(QUEUES),
                   st.sampled_from(["special", "priority", "normal"]))
@@ -84,6 +86,8 @@ def check(w: World) -> None:
         assert all(c.state is CallState.WAITING and c.queue == name for c in lst)
         q = acd.queues[name]
         for c in lst:  # event-driven dispatch: nobody idle who may take a waiting caller
+            if c.retry_at > now:  # a callback nobody answered: not offered before its retry
+                continue
             req = q.requirements(now - c.entered)
             assert not [a for a in ready if qualifies(acd.agents[a].skills, req)], (c.id, req)
     waiting = {c.id for lst in acd.waiting.values() for c in lst}
@@ -111,6 +115,10 @@ def apply(w: World, op: tuple) -> None:
                 method = {"ring_offered": w.ringing, "answer_offered": w.answered,
                           "refuse_offered": w.no_answer}[name]
                 method(call.id, call.agents[args[0] % len(call.agents)])
+        case "callback_offered_fails":
+            call = pick_call(w, (CallState.OFFERED, CallState.RINGING), args[0])
+            if call and call.callback:
+                w.callback_failed(call.id, "busy")
         case "end_connected" | "hold_connected" | "transfer_connected":
             call = pick_call(w, (CallState.CONNECTED, CallState.HELD), args[0])
             if call and name == "end_connected":

@@ -13,13 +13,13 @@ when his turn comes (``agent_queue/CTI.md``, "Callbacks").
   to him (``Engine.bridge``) and reported ``answered``: the ACD counts the call as answered
   like any other. The end is reported as ``hangup`` by ``caller`` (the customer) or ``agent``;
   a customer who hangs up while the agent rings is ``hangup`` by ``caller`` too (an abandon).
-* A customer who does not answer, is busy or cannot be dialled is reported ``no-answer`` for
-  every offered agent: the ACD has no notion of a failed callback attempt, so this is its
-  ring-no-answer (the agents go NOT_READY with reason RONA, the call goes back to its place
-  with ``callback`` still set and is offered, and dialled, again when an agent is ready, until
-  the queue's ``max_wait`` exits it). The ACD's ring timer runs from the offer, so the queue's
-  ``ring_timeout`` must cover the customer's ringing plus the agent's: when it fires first
-  (``rona``), the customer's leg is hung up and the call waits again.
+* A customer who does not answer, is busy or cannot be dialled is reported ``callback-failed``
+  with the reason (``callback_failure``: no-answer, busy, congestion, failed): the offered
+  agents, never rung, go back to READY, and the call keeps its place, to be offered and dialled
+  again after the queue's ``callback_retry``, until ``callback_attempts`` tries exit it. The
+  ACD's ring timer runs from the offer, so the queue's ``ring_timeout`` must cover the
+  customer's ringing plus the agent's: when it fires first (``rona``), the customer's leg is
+  hung up and the call waits again.
 * An agent who does not answer is reported ``no-answer`` as for a caller in the queue; when no
   agent is left (the call is back in the queue) the customer's leg is hung up. The ACD ending
   the call (``complete``, ``abandon``: a supervisor's forced hang-up) hangs both legs up.
@@ -32,9 +32,17 @@ import asyncio
 import logging
 from typing import Any
 
+from .call import setup_outcome
 from .queue_transfer import RETRY_FIRST_S, RETRY_MAX_S, AcdLink, cancel_for_sure
 
 log = logging.getLogger(__name__)
+
+
+def callback_failure(code: int) -> str:
+    """The ACD's ``callback-failed`` reason for the customer leg's final SIP status
+    (``setup_outcome``'s choice in the CTI's words)."""
+    outcome = setup_outcome(code)
+    return {"noanswer": "no-answer", "network_busy": "congestion", "unknown": "failed"}.get(outcome, outcome)
 
 
 def answered(state: dict[str, Any]) -> bool:
@@ -143,7 +151,7 @@ class Callback:
             self.customer = await self.dial(self.dest)
         except Exception as exc:
             log.info("callback %s: cannot dial %s: %s", self.cid, self.dest, exc)
-            await self.report("no_answer")
+            await self.report("callback_failed", "failed")
             return
         self._next()
         try:
@@ -187,9 +195,10 @@ class Callback:
         if "disconnected" in state:
             if self.bridged is not None or self.up:
                 await self.report("hangup", by="caller")
-            else:  # no answer, busy, refused: the ACD's ring-no-answer (module docstring)
-                log.info("callback %s: %s did not answer (%s)", self.cid, self.dest, state["disconnected"])
-                await self.report("no_answer")
+            else:  # no answer, busy, refused: a failed try (module docstring)
+                code, why = state["disconnected"]
+                log.info("callback %s: %s did not answer (%s %s)", self.cid, self.dest, code, why)
+                await self.report("callback_failed", callback_failure(code))
             return True
         if not self.up and answered(state):
             self.up = True

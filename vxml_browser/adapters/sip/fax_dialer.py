@@ -27,21 +27,17 @@ import logging
 from typing import Any
 
 from ..fax.queue import DialFailed
-from .call import fax_frames, wait_until
+from .call import fax_frames, setup_outcome, wait_until
 from .engine import Engine
 
 log = logging.getLogger(__name__)
 
 
 def dial_failure(code: int) -> str:
-    """``DialFailed.reason`` for an outbound call's final SIP status (see the module table)."""
-    if code in (486, 600, 603):
-        return "busy"
-    if code in (408, 480, 487):
-        return "noanswer"
-    if 500 <= code < 600:
-        return "congestion"
-    return "failed"
+    """``DialFailed.reason`` for an outbound call's final SIP status (see the module table):
+    ``setup_outcome``'s choice in the fax queue's words."""
+    outcome = setup_outcome(code)
+    return {"network_busy": "congestion", "unknown": "failed"}.get(outcome, outcome)
 
 
 class SipPlacedCall:

@@ -770,14 +770,52 @@ async def test_the_customer_hanging_up_completes_the_callback_by_the_caller(acd:
     assert await _completed_by(acd) == ["caller"]
 
 
-async def test_a_busy_customer_is_no_answer_and_the_callback_waits_again(acd: Acd, worker: Worker) -> None:
+async def _failed_try(acd: Acd) -> dict[str, Any]:
+    await until(lambda: _has(acd, "callback-failed"))
+    _, body = await acd.get(f"/api/events?call_id={CID}")
+    return next(e["data"] for e in body["events"] if e["kind"] == "callback-failed")
+
+
+async def test_a_busy_customer_is_a_failed_try_and_the_agent_stays_ready(acd: Acd, worker: Worker) -> None:
     await acd.sign_in(ready=True)
     customer = await worker.engine.dialled_to(CUSTOMER)
     worker.engine.leg(customer, ("disconnected", (486, "Busy Here")))
-    assert await until(lambda: _has(acd, "rona"))
+    failed = await _failed_try(acd)
+    assert (failed["reason"], failed["attempt"]) == ("busy", 1) and failed["retry_at"]
     view = await until(lambda: _state(acd, "WAITING")) and await acd.call()
     assert view is not None and view["callback"] == "+4930123"
+    _, body = await acd.get("/api/agents/ann")
+    assert body["agent"]["state"] == "READY" and "rona" not in await acd.kinds()
+    await asyncio.sleep(0.3)  # not offered again before its retry: no new dial
     assert len(worker.engine.dialled) == 1, "the agent was rung for a customer who never answered"
+
+
+async def test_a_customer_who_does_not_answer_is_no_answer(acd: Acd, worker: Worker) -> None:
+    await acd.sign_in(ready=True)
+    customer = await worker.engine.dialled_to(CUSTOMER)
+    worker.engine.leg(customer, ("disconnected", (480, "Temporarily Unavailable")))
+    assert (await _failed_try(acd))["reason"] == "no-answer"
+
+
+async def test_the_last_failed_try_ends_the_callback(tmp_path: Path) -> None:
+    acd = Acd(tmp_path, callback_attempts=1)
+    await acd.start()
+    try:
+        await _callback_waiting(acd)
+        w = Worker(acd, "w1")
+        try:
+            await w.link.client()
+            await until(lambda: w.link._client.callbacks is not None)
+            await acd.sign_in(ready=True)
+            customer = await w.engine.dialled_to(CUSTOMER)
+            w.engine.leg(customer, ("disconnected", (603, "Decline")))
+            assert (await _failed_try(acd))["retry_at"] is None
+            assert await until(lambda: _has(acd, "exit"))
+            assert await acd.call() is None
+        finally:
+            await w.close()
+    finally:
+        await acd.stop()
 
 
 async def test_an_agent_who_does_not_answer_the_customer_is_no_answer_and_his_leg_ends(
