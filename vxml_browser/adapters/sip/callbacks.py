@@ -24,6 +24,8 @@ when his turn comes (``agent_queue/CTI.md``, "Callbacks").
   agent is left (the call is back in the queue) the customer's leg is hung up. The ACD ending
   the call (``complete``, ``abandon``: a supervisor's forced hang-up) hangs both legs up.
 * Nothing is said to the customer while the agent rings (no prompt renderer on this path).
+* Reports made while the ACD is away (restarting) are kept in order and sent when it is back,
+  for up to ``[acd] reconnect_timeout`` (``queue_transfer.Reports``, as for queued callers).
 """
 
 from __future__ import annotations
@@ -33,7 +35,14 @@ import logging
 from typing import Any
 
 from .call import setup_outcome
-from .queue_transfer import RETRY_FIRST_S, RETRY_MAX_S, AcdLink, cancel_for_sure
+from .queue_transfer import (
+    RECONNECT_TIMEOUT_S,
+    RETRY_FIRST_S,
+    RETRY_MAX_S,
+    AcdLink,
+    Reports,
+    cancel_for_sure,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +99,7 @@ class CallbackDialer:
         dest = self.uri.format(number=offer.callback)
         log.info("callback %s: dialling %s for agent %s", offer.call_id, dest, offer.agent)
         try:
-            await Callback(self.engine, acd, offer, dest).run()
+            await Callback(self.engine, acd, offer, dest, self.link.reconnect_timeout).run()
         except Exception:
             log.exception("callback %s failed", offer.call_id)
         finally:
@@ -100,9 +109,11 @@ class CallbackDialer:
 class Callback:
     """One callback attempt: the customer's leg, then the agents' legs, then the bridge."""
 
-    def __init__(self, engine: Any, acd: Any, offer: Any, dest: str) -> None:
+    def __init__(self, engine: Any, acd: Any, offer: Any, dest: str,
+                 reconnect_timeout: float = RECONNECT_TIMEOUT_S) -> None:
         self.engine, self.acd, self.dest = engine, acd, dest
         self.cid: str = offer.call_id
+        self.reports = Reports(acd, self.cid, f"callback {self.cid}", reconnect_timeout)
         self.legs: dict[int, dict[str, Any]] = {}  # each leg's events, as SipCall.other
         self.customer: int | None = None
         self.up = False  # the customer answered
@@ -131,13 +142,9 @@ class Callback:
         return await engine.run(make)
 
     async def report(self, op: str, *args: Any, **kwargs: Any) -> bool:
-        """Tell the ACD ``op``; False when it refused (a race with its timers) or is away."""
-        try:
-            await getattr(self.acd, op)(self.cid, *args, **kwargs)
-            return True
-        except Exception as exc:
-            log.info("callback %s: ACD %s %s: %s", self.cid, op, args, exc)
-            return False
+        """Tell the ACD ``op``; False when it refused (a race with its timers). While it is
+        away the report is kept and sent when it is back (``queue_transfer.Reports``)."""
+        return await self.reports.send(op, *args, **kwargs)
 
     def hang_up(self, leg: int) -> None:
         self.engine.submit(self.engine.hangup, leg, 0)

@@ -212,14 +212,73 @@ async def queue_transfer(call: Any, action: Transfer) -> Input:
         waiting.close()
 
 
+class Reports:
+    """A call's reports to the ACD (``ringing``, ``answered``, ``hangup`` ...), in order. While
+    the ACD is unreachable they are kept and sent, in the background, when it is back, retried
+    with backoff for ``reconnect_timeout`` s; then dropped with a warning."""
+
+    def __init__(self, acd: Any, cid: str, label: str, reconnect_timeout: float) -> None:
+        self.acd, self.cid, self.label = acd, cid, label  # label: "call 3", "callback CID"
+        self.reconnect_timeout = reconnect_timeout
+        self.outbox: deque[tuple[str, tuple[Any, ...], dict[str, Any]]] = deque()
+        self.sender: asyncio.Task[None] | None = None
+
+    async def send(self, op: str, *args: Any, **kwargs: Any) -> bool:
+        """Tell the ACD ``op``; False when it refused (a race with its timers). While it is
+        unreachable, reports are kept in order and sent when it is back (True: as if taken)."""
+        from agent_queue.client import UNREACHABLE
+
+        if not self.outbox:
+            try:
+                await getattr(self.acd, op)(self.cid, *args, **kwargs)
+                return True
+            except UNREACHABLE as exc:
+                log.warning("%s: the ACD is away (%s): '%s' is kept until it is back",
+                            self.label, exc.__class__.__name__, op)
+            except Exception as exc:  # the ACD disagrees
+                log.info("%s: ACD %s %s: %s", self.label, op, args, exc)
+                return False
+        self.keep(op, *args, **kwargs)
+        return True
+
+    def keep(self, op: str, *args: Any, **kwargs: Any) -> None:
+        """Send ``op`` after the reports already kept, in the background (``_send_kept``)."""
+        self.outbox.append((op, args, kwargs))
+        if self.sender is None or self.sender.done():
+            self.sender = _background(self._send_kept())
+
+    async def _send_kept(self) -> None:
+        from agent_queue.client import UNREACHABLE, backoff
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.reconnect_timeout
+        for delay in backoff(RETRY_FIRST_S, RETRY_MAX_S):
+            while self.outbox:
+                op, args, kwargs = self.outbox[0]
+                try:
+                    await getattr(self.acd, op)(self.cid, *args, **kwargs)
+                except UNREACHABLE:
+                    break
+                except Exception as exc:  # refused now that it is back: nothing to retry
+                    log.info("%s: ACD %s %s (kept): %s", self.label, op, args, exc)
+                self.outbox.popleft()
+            else:
+                return
+            if loop.time() + delay > deadline:
+                log.warning("%s: the ACD stayed away %.0f s; reports not sent: %s", self.label,
+                            self.reconnect_timeout, [op for op, _, _ in self.outbox])
+                self.outbox.clear()
+                return
+            await asyncio.sleep(delay)
+
+
 class QueuedCaller:
     """One caller's stay in the queue: the loop over ACD actions and leg events."""
 
     def __init__(self, call: Any, action: Transfer, acd: Any, cid: str, caller: str = "") -> None:
         self.call, self.action, self.acd, self.cid, self.caller = call, action, acd, cid, caller
         self.reconnect_timeout: float = call.acd.reconnect_timeout
-        self.outbox: deque[tuple[str, tuple[Any, ...], dict[str, Any]]] = deque()  # kept reports
-        self.sender: asyncio.Task[None] | None = None
+        self.reports = Reports(acd, cid, f"call {call.key}", self.reconnect_timeout)
         self.watcher: asyncio.Task[None] | None = None
         self.lost = False  # the ACD stayed away longer than reconnect_timeout
         self.ringing: dict[int, str] = {}  # agent legs ringing -> agent id
@@ -243,53 +302,10 @@ class QueuedCaller:
         self.pending.add_done_callback(lambda _: self.call._wake.set())
 
     async def report(self, op: str, *args: Any, **kwargs: Any) -> bool:
-        """Tell the ACD ``op``; False when it refused (a race with its timers). While it is
-        unreachable, reports are kept in order and sent when it is back (True: as if taken)."""
-        from agent_queue.client import UNREACHABLE
-
-        if not self.outbox:
-            try:
-                await getattr(self.acd, op)(self.cid, *args, **kwargs)
-                return True
-            except UNREACHABLE as exc:
-                log.warning("call %s: the ACD is away (%s): '%s' is kept until it is back",
-                            self.call.key, exc.__class__.__name__, op)
-            except Exception as exc:  # the ACD disagrees
-                log.info("call %s: ACD %s %s: %s", self.call.key, op, args, exc)
-                return False
-        self.keep(op, *args, **kwargs)
-        return True
+        return await self.reports.send(op, *args, **kwargs)
 
     def keep(self, op: str, *args: Any, **kwargs: Any) -> None:
-        """Send ``op`` after the reports already kept, in the background (``_send_outbox``)."""
-        self.outbox.append((op, args, kwargs))
-        if self.sender is None or self.sender.done():
-            self.sender = _background(self._send_outbox())
-
-    async def _send_outbox(self) -> None:
-        """Send the kept reports in order, retrying with backoff for ``reconnect_timeout``."""
-        from agent_queue.client import UNREACHABLE, backoff
-
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.reconnect_timeout
-        for delay in backoff(RETRY_FIRST_S, RETRY_MAX_S):
-            while self.outbox:
-                op, args, kwargs = self.outbox[0]
-                try:
-                    await getattr(self.acd, op)(self.cid, *args, **kwargs)
-                except UNREACHABLE:
-                    break
-                except Exception as exc:  # refused now that it is back: nothing to retry
-                    log.info("call %s: ACD %s %s (kept): %s", self.call.key, op, args, exc)
-                self.outbox.popleft()
-            else:
-                return
-            if loop.time() + delay > deadline:
-                log.warning("call %s: the ACD stayed away %.0f s; reports not sent: %s", self.call.key,
-                            self.reconnect_timeout, [op for op, _, _ in self.outbox])
-                self.outbox.clear()
-                return
-            await asyncio.sleep(delay)
+        self.reports.keep(op, *args, **kwargs)
 
     async def _watch(self) -> None:
         """Follow the ACD's WebSocket: when it is back, re-attach the call; when it stays away

@@ -770,6 +770,17 @@ async def test_the_customer_hanging_up_completes_the_callback_by_the_caller(acd:
     assert await _completed_by(acd) == ["caller"]
 
 
+async def test_a_callback_ending_while_the_acd_is_away_is_reported_when_it_is_back(
+        acd: Acd, worker: Worker) -> None:
+    customer, _ = await _bridged(acd, worker)
+    assert await until(lambda: _state(acd, "CONNECTED"))
+    await acd.stop()
+    worker.engine.leg(customer, ("disconnected", (200, "BYE")))
+    await asyncio.sleep(0.5)
+    await acd.start()
+    assert await _completed_by(acd) == ["caller"]
+
+
 async def _failed_try(acd: Acd) -> dict[str, Any]:
     await until(lambda: _has(acd, "callback-failed"))
     _, body = await acd.get(f"/api/events?call_id={CID}")
