@@ -8,6 +8,7 @@ import asyncio
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -781,6 +782,24 @@ async def test_a_callback_ending_while_the_acd_is_away_is_reported_when_it_is_ba
     assert await _completed_by(acd) == ["caller"]
 
 
+@asynccontextmanager
+async def _worker_of_its_own(tmp_path: Path, **queue: Any) -> AsyncIterator[tuple[Acd, Worker]]:
+    """An ACD with these queue settings, a callback waiting in it, a worker's dialer watching,
+    and ann ready (so the callback is offered)."""
+    acd = Acd(tmp_path, **queue)
+    await acd.start()
+    await _callback_waiting(acd)
+    w = Worker(acd, "w1")
+    try:
+        await w.link.client()
+        await until(lambda: w.link._client.callbacks is not None)
+        await acd.sign_in(ready=True)
+        yield acd, w
+    finally:
+        await w.close()
+        await acd.stop()
+
+
 async def _failed_try(acd: Acd) -> dict[str, Any]:
     await until(lambda: _has(acd, "callback-failed"))
     _, body = await acd.get(f"/api/events?call_id={CID}")
@@ -809,24 +828,12 @@ async def test_a_customer_who_does_not_answer_is_no_answer(acd: Acd, worker: Wor
 
 
 async def test_the_last_failed_try_ends_the_callback(tmp_path: Path) -> None:
-    acd = Acd(tmp_path, callback_attempts=1)
-    await acd.start()
-    try:
-        await _callback_waiting(acd)
-        w = Worker(acd, "w1")
-        try:
-            await w.link.client()
-            await until(lambda: w.link._client.callbacks is not None)
-            await acd.sign_in(ready=True)
-            customer = await w.engine.dialled_to(CUSTOMER)
-            w.engine.leg(customer, ("disconnected", (603, "Decline")))
-            assert (await _failed_try(acd))["retry_at"] is None
-            assert await until(lambda: _has(acd, "exit"))
-            assert await acd.call() is None
-        finally:
-            await w.close()
-    finally:
-        await acd.stop()
+    async with _worker_of_its_own(tmp_path, callback_attempts=1) as (acd, w):
+        customer = await w.engine.dialled_to(CUSTOMER)
+        w.engine.leg(customer, ("disconnected", (603, "Decline")))
+        assert (await _failed_try(acd))["retry_at"] is None
+        assert await until(lambda: _has(acd, "exit"))
+        assert await acd.call() is None
 
 
 async def test_an_agent_who_does_not_answer_the_customer_is_no_answer_and_his_leg_ends(
@@ -851,18 +858,8 @@ async def test_the_customer_hanging_up_while_the_agent_rings_is_an_abandon(acd: 
 
 
 async def test_the_acd_ring_timer_hangs_the_ringing_customer_up(tmp_path: Path) -> None:
-    service = Acd(tmp_path, ring_timeout=0.5)
-    await service.start()
-    await _callback_waiting(service)
-    w = Worker(service, "w1")
-    try:
-        await w.link.client()
-        await until(lambda: w.link._client.callbacks is not None)
-        await service.sign_in(ready=True)
+    async with _worker_of_its_own(tmp_path, ring_timeout=0.5) as (service, w):
         customer = await w.engine.dialled_to(CUSTOMER)
         w.engine.leg(customer, ("early", None))
         await until(lambda: w.engine.hung_up(customer))
         assert await _state(service, "WAITING")
-    finally:
-        await w.close()
-        await service.stop()
