@@ -33,8 +33,8 @@ from .model import QueueConfig
 PERIODS = ("hour", "day", "week", "month", "quarter", "year")
 BUSY = frozenset({"RESERVED", "ALERTING", "TALKING", "HELD", "WRAP_UP"})
 QUEUE_COLUMNS = ("period", "queue", "offered", "answered", "abandoned", "short_abandoned",
-                 "answered_in_sl", "exited", "refused", "callbacks", "asa", "service_level",
-                 "abandon_rate", "aht")
+                 "answered_in_sl", "exited", "refused", "callbacks", "callbacks_failed", "asa",
+                 "service_level", "abandon_rate", "aht")
 AGENT_COLUMNS = ("period", "agent", "calls", "talk", "wrap", "ready", "not_ready", "aht",
                  "occupancy", "ronas")
 
@@ -90,6 +90,8 @@ def queue_report(events: Iterable[Event], queues: Mapping[str, QueueConfig], per
                 row["refused" if d.get("refused") else "exited"] += 1
             case "callback":
                 row["callbacks"] += 1
+            case "callback-failed":  # a try whose number did not answer
+                row["callbacks_failed"] += 1
             case "complete" | "transfer":
                 if e.agent_id:
                     row["handled"] += 1
@@ -105,7 +107,8 @@ def queue_report(events: Iterable[Event], queues: Mapping[str, QueueConfig], per
         out.append({
             "period": per, "queue": name,
             **{k: int(r[k]) for k in ("offered", "answered", "abandoned", "short_abandoned",
-                                      "answered_in_sl", "exited", "refused", "callbacks")},
+                                      "answered_in_sl", "exited", "refused", "callbacks",
+                                      "callbacks_failed")},
             "asa": _ratio(r["wait"], r["answered"]),
             "service_level": _ratio(sl_num, sl_den, 100),
             "abandon_rate": _ratio(r["abandoned"], resolved, 100),

@@ -44,6 +44,19 @@ def test_queue_figures():
     assert row["aht"] == 45.0  # (50 + 10 + 20 + 10) / 2
 
 
+def test_callbacks_and_their_failed_tries_are_counted():
+    w = World(Q(callback_retry=10, callback_attempts=2))
+    w.enter("c1", "sales", caller="+111")
+    w.request_callback("c1")
+    w.hangup("c1")
+    w.agent_up("ann")
+    w.callback_failed("c1", "busy")
+    w.tick(10)
+    w.callback_failed("c1", "no-answer")  # the last try: the call exits
+    [row] = queue_report(w.events, {"sales": Q()}, "day")
+    assert (row["callbacks"], row["callbacks_failed"], row["exited"], row["answered"]) == (1, 2, 1, 0)
+
+
 @pytest.mark.parametrize(("variant", "sl"), [
     ("ignore_abandoned", 50.0), ("abandoned_negative", 33.33), ("abandoned_positive", 66.67)])
 def test_service_level_variants(variant, sl):
