@@ -21,6 +21,8 @@
                                      # (``vxml-browser fax send`` fills it; retries, reports)
     fax_dial_uri = "sip:{number}@127.0.0.1"  # the SIP URI a queued fax's number is dialled at
     fax_queue_poll = 5.0             # s between looks for due faxes
+    fax_attempts = 3                 # tries per queued fax (busy, no answer, a failed transfer)
+    fax_retry = [120.0, 600.0]       # s before the 2nd try, the 3rd and later ones
     media_cache = ""                 # converted prompts (default: $TMPDIR/vxml-browser-media)
     pjsua2_path = ""                 # a folder holding another pjsua2 wheel (tried first)
     media_timeout = 10.0             # s without RTP or RTCP from a bridged transfer's far leg:
@@ -109,6 +111,8 @@ class SipConfig:
     fax_queue: str = ""
     fax_dial_uri: str = "sip:{number}@127.0.0.1"
     fax_queue_poll: float = 5.0
+    fax_attempts: int = 3
+    fax_retry: tuple[float, ...] = (120.0, 600.0)
     media_cache: str = ""
     pjsua2_path: str = ""
     kamailio: str = "kamailio"
@@ -156,6 +160,12 @@ def load_config(path: str | None = None, **overrides: Any) -> SipConfig:
             section["host"], section["port"] = parse_hostport(section.pop("listen"))
         if "codecs" in section:
             section["codecs"] = tuple(section["codecs"])
+        if "fax_retry" in section:
+            section["fax_retry"] = tuple(float(s) for s in section["fax_retry"])
+            if not section["fax_retry"] or min(section["fax_retry"]) < 0:
+                raise ValueError(f"{path}: [sip] fax_retry: a list of seconds, none negative")
+        if int(section.get("fax_attempts", 1)) < 1:
+            raise ValueError(f"{path}: [sip] fax_attempts: at least 1")
         if "credentials" in section:
             section["credentials"] = tuple(credential_from_table(c, path) for c in section["credentials"])
         known = set(SipConfig.__dataclass_fields__)

@@ -239,7 +239,7 @@ class Worker:
                         cfg.fax_queue, self.engine.version)
             return
         queue = FaxQueue(cfg.fax_queue, SipFaxDialer(self.engine, uri=cfg.fax_dial_uri),
-                         ident=cfg.fax_ident)
+                         ident=cfg.fax_ident, max_attempts=cfg.fax_attempts, retry_delays_s=cfg.fax_retry)
         try:
             while not self.stopped.is_set():
                 try:
