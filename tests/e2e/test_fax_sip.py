@@ -56,7 +56,8 @@ def fax_platform(app: AppServer, sip_tmp: str) -> Iterator[Platform]:
     os.makedirs(tmp, exist_ok=True)
     p = Platform(app, tmp, extra=f'pjsua2_path = "{WHEEL_215}"\n'
                  f'fax_store = "sqlite:///{os.path.join(tmp, "fax.db")}"\nfax_ident = "+1 555 0199"\n'
-                 f'fax_queue = "{os.path.join(tmp, "outbox.db")}"\nfax_queue_poll = 0.5\n',
+                 f'fax_queue = "{os.path.join(tmp, "outbox.db")}"\nfax_queue_poll = 0.5\n'
+                 'fax_retry = [2.0]\n',
                  apps={"faxback": f"{app.base}/ivr/faxback.vxml"})
     yield p
     p.stop()
@@ -208,9 +209,11 @@ def test_a_fax_queued_from_the_command_line_is_sent_by_the_platform(
     with open(page, "wb") as f:
         f.write(reply_page())
     received = os.path.join(tmp, "outbound-received.tif")
-    # The machine outlives the wait below: a first attempt that needs retrains still ends.
+    # A fax machine that takes up to 3 calls: the queue tries again 2 s after a failed attempt
+    # (fax over G.711 fails now and then: on this runner a first attempt failed in 2 of 6 full
+    # test runs, T.30 "unexpected" at the machine; see the session note), as it would at a site.
     machine = UA(tmp, {"mode": "answer", "user": "faxmachine", "code": 200, "fax_answer": received,
-                       "lifetime": 150, "exit_when_done": True}, pythonpath=WHEEL_215)
+                       "lifetime": 200, "exit_when_done": True, "calls": 3}, pythonpath=WHEEL_215)
     queue = os.path.join(tmp, "outbox.db")
 
     def cli(*args: str) -> str:
@@ -225,18 +228,21 @@ def test_a_fax_queued_from_the_command_line_is_sent_by_the_platform(
         # take the CPU the real-time fax needs on a 2-core machine.
         outbox = FaxQueue(queue)
         try:
-            tried = wait_for(lambda: outbox.report(job).attempts, 120, 1.0)
+            wait_for(lambda: outbox.report(job).status in ("delivered", "failed"), 180, 1.0)
             seen = outbox.report(job).text()
         finally:
             outbox.close()
-        done = json.loads(cli("status", "--json", job)) if tried else {}
-        if done.get("status") != "delivered":  # the whole story: pytest cuts long assert messages
+        done = json.loads(cli("status", "--json", job))
+        if done["status"] != "delivered":  # the whole story: pytest cuts long assert messages
             pytest.fail(f"{seen}\n--- platform:\n{fax_platform.output()[-3000:]}\n"
                         f"--- fax machine:\n{machine.kill()}")
-        assert done["reference"] == "order 42" and done["attempts"][0]["remote_id"] == "+1 555 0100"
+        assert done["reference"] == "order 42" and done["attempts"][-1]["remote_id"] == "+1 555 0100"
         got = [e for e in machine.result(30) if e["event"] == "fax-received"]
     finally:
         machine.kill()
+    if len(got) > 1:
+        print(f"the fax went through on attempt {len(got)}:\n{seen}")
+    got = got[-1:]
     assert got and got[0]["ok"] and got[0]["pages"] == 1
     [have] = documents.read_pages(received)
     want_tif = os.path.join(tmp, "outbound-want.tif")

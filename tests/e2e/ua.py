@@ -10,7 +10,8 @@ The script: {"port": 5081, "mode": "call" | "answer", ...}
           "fax_send": "out.tif" (a fax sent from when the call has media)
   answer: ..., "fax_answer": "in.tif" (a fax machine: receives from when the call has media)
   answer: "code" (200, 486, or 0 to never answer), "play": "file.wav", "record": "heard.wav",
-          "hangup_after": s, "lifetime": s
+          "hangup_after": s, "lifetime": s, "exit_when_done": true, "calls": n (calls to take
+          before it exits; a fax machine also exits once a fax came in whole)
 PJSIP runs polled on this one thread (threadCnt = 0), as in the platform, so both wheels work.
 Every call that follows a REFER is recorded too (``record`` gets a suffix per call).
 """
@@ -55,6 +56,8 @@ class Call(pj.Call):
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.media = None  # the port is gone: just drop our players and recorders
             self.release()
+            if SCRIPT.get("fax_answer") and FAX.get("call") is self:
+                end_fax()  # a fax machine: the next call gets a fresh session
 
     def release(self):
         if self.media is not None:
@@ -166,12 +169,16 @@ def start_fax(call: Call) -> None:
 
     class FaxPort(pj.AudioMediaPort):  # FAX["session"]: a "fax_receive" step swaps it
         def onFrameReceived(self, frame):  # noqa: N802
-            if frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
-                FAX["session"].receive(bytes(frame.buf))
+            session = FAX.get("session")
+            if session is not None and frame.type == pj.PJMEDIA_FRAME_TYPE_AUDIO and frame.size:
+                session.receive(bytes(frame.buf))
 
         def onFrameRequested(self, frame):  # noqa: N802
+            session = FAX.get("session")
+            if session is None:
+                return
             frame.type = pj.PJMEDIA_FRAME_TYPE_AUDIO
-            frame.buf = pj.ByteVector(FAX["session"].transmit(160))
+            frame.buf = pj.ByteVector(session.transmit(160))
             frame.size = 320
 
     fmt = pj.MediaFormatAudio()
@@ -184,12 +191,34 @@ def start_fax(call: Call) -> None:
     port.createPort("fax", fmt)
     call.media.startTransmit(port)
     port.startTransmit(call.media)
-    FAX.update(session=session, port=port)
+    FAX.update(session=session, port=port, call=call)
+    OLD_PORTS.append(port)  # never freed while the library runs (see docs/DEPENDENCIES.md)
     note("fax-start")
+
+
+def end_fax() -> None:
+    """The fax machine's call ended: note what it received and forget the session."""
+    session = FAX.get("session")
+    FAX.clear()
+    if session is not None:
+        session.hangup()
+        result = session.result()
+        note("fax-received", status=result.status, pages=result.pages, ok=result.ok)
+
+
+def answered_enough() -> bool:
+    """An answering UA with ``exit_when_done`` is done when its calls have ended and it took
+    ``calls`` of them (1), or, as a fax machine, once a fax came in whole."""
+    if not SCRIPT.get("exit_when_done") or not CALLS or any(
+            c.state != pj.PJSIP_INV_STATE_DISCONNECTED for c in CALLS):
+        return False
+    return len(CALLS) >= SCRIPT.get("calls", 1) or any(
+        e["event"] == "fax-received" and e["ok"] for e in events)
 
 
 SCRIPT: dict = {}
 CALLS: list[Call] = []
+OLD_PORTS: list = []
 PENDING: list[tuple[float, Call]] = []
 ACC: Account
 
@@ -250,8 +279,7 @@ def main() -> None:
     print(json.dumps({"ready": True}), flush=True)
     try:
         if SCRIPT["mode"] == "answer":
-            pump(SCRIPT.get("lifetime", 20), until=lambda: SCRIPT.get("exit_when_done") and CALLS and all(
-                c.state == pj.PJSIP_INV_STATE_DISCONNECTED for c in CALLS))
+            pump(SCRIPT.get("lifetime", 20), until=answered_enough)
         else:
             run_caller()
     finally:
@@ -265,10 +293,8 @@ def main() -> None:
         for c in CALLS:
             c.release()
         CALLS.clear()
-        if SCRIPT.get("fax_answer") and FAX.get("session") is not None:
-            FAX["session"].hangup()
-            result = FAX["session"].result()
-            note("fax-received", status=result.status, pages=result.pages, ok=result.ok)
+        if SCRIPT.get("fax_answer"):
+            end_fax()
         FAX.clear()
         print(json.dumps({"events": events}), flush=True)
         EP.libDestroy()
