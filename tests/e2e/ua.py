@@ -19,6 +19,7 @@ Every call that follows a REFER is recorded too (``record`` gets a suffix per ca
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -163,7 +164,10 @@ def start_fax(call: Call) -> None:
     from vxml_browser.adapters.fax.session import FaxSession
 
     if SCRIPT.get("fax_answer"):  # a fax machine that answers and receives into this file
-        session = FaxSession("receive", SCRIPT["fax_answer"], calling=False, ident="+1 555 0100")
+        # each call into a file of its own, moved to fax_answer when whole: spandsp removes a
+        # failed reception's file when its state is freed
+        FAX["path"] = f"{SCRIPT['fax_answer']}.call{len(CALLS)}"
+        session = FaxSession("receive", FAX["path"], calling=False, ident="+1 555 0100")
     else:
         session = FaxSession("send", SCRIPT["fax_send"], ident="+1 555 0100")
 
@@ -191,18 +195,20 @@ def start_fax(call: Call) -> None:
     port.createPort("fax", fmt)
     call.media.startTransmit(port)
     port.startTransmit(call.media)
-    FAX.update(session=session, port=port, call=call)
+    FAX.update(session=session, port=port, call=call)  # and "path" for a fax machine
     OLD_PORTS.append(port)  # never freed while the library runs (see docs/DEPENDENCIES.md)
     note("fax-start")
 
 
 def end_fax() -> None:
     """The fax machine's call ended: note what it received and forget the session."""
-    session = FAX.get("session")
+    session, path = FAX.get("session"), FAX.get("path")
     FAX.clear()
     if session is not None:
         session.hangup()
         result = session.result()
+        if result.ok and path:
+            os.replace(path, SCRIPT["fax_answer"])
         note("fax-received", status=result.status, pages=result.pages, ok=result.ok)
 
 
