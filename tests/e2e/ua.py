@@ -80,12 +80,12 @@ class Call(pj.Call):
         info = self.getInfo()
         for i, mi in enumerate(info.media):
             if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
-                if self.media is not None:  # a re-INVITE may make a new stream, in the same slot
-                    self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
+                again = self.media is not None  # a re-INVITE may make a new stream, in the same slot
+                self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
+                if again:
                     self.connect_again()
                     note("media-again", call=self.name, slot=self.media.getPortId())
                     return
-                self.media = pj.AudioMedia.typecastFromMedia(self.getMedia(i))
                 note("media", call=self.name, codec=self.getStreamInfo(i).codecName,
                      slot=self.media.getPortId())
                 rec = self.script.get("record")

@@ -68,6 +68,11 @@ MEDIA_TIMEOUT_S = 10.0  # a bridged far leg silent on RTP this long is network_d
 DIALOG_FAILED = (408, 481)
 
 
+def answered(state: dict[str, Any]) -> bool:
+    """A leg's events (``SipCall.other``) say it is up: 200 OK confirmed and its audio ready."""
+    return "confirmed" in state and "media" in state
+
+
 def setup_outcome(code: int) -> str:
     """A bridge's far leg that failed before answer, by its final SIP status (VoiceXML 2.0
     §2.3.7.2.2; the ISUP mapping of RFC 3398 for the choices).
@@ -644,7 +649,7 @@ class SipCall:
                 audio_token = await self.play_clip(clip.path, clip.seconds, bargein=False)
         self.keys.clear()
         connected = await self.wait(
-            lambda: self.hung_up or "disconnected" in state or ("confirmed" in state and "media" in state),
+            lambda: self.hung_up or "disconnected" in state or answered(state),
             action.connecttimeout_s or None)
         if audio_token is not None and audio_token in self.outstanding:
             self.engine.submit(self.engine.stop_token, self.key, audio_token)

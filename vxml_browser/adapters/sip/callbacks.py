@@ -34,7 +34,7 @@ import asyncio
 import logging
 from typing import Any
 
-from .call import setup_outcome
+from .call import answered, setup_outcome
 from .queue_transfer import (
     RECONNECT_TIMEOUT_S,
     RETRY_FIRST_S,
@@ -52,11 +52,6 @@ def callback_failure(code: int) -> str:
     (``setup_outcome``'s choice in the CTI's words)."""
     outcome = setup_outcome(code)
     return {"noanswer": "no-answer", "network_busy": "congestion", "unknown": "failed"}.get(outcome, outcome)
-
-
-def answered(state: dict[str, Any]) -> bool:
-    """A leg is up: 200 OK confirmed and its audio ready."""
-    return "confirmed" in state and "media" in state
 
 
 class CallbackDialer:

@@ -27,7 +27,7 @@ import logging
 from typing import Any
 
 from ..fax.queue import DialFailed
-from .call import fax_frames, setup_outcome, wait_until
+from .call import answered, fax_frames, setup_outcome, wait_until
 from .engine import Engine
 
 log = logging.getLogger(__name__)
@@ -105,13 +105,13 @@ class SipFaxDialer:
             await engine.run(make)
         except Exception as exc:
             raise DialFailed("failed", f"{dest}: {exc}") from exc
-        answered = await placed.wait(
-            lambda: placed.hung_up or ("confirmed" in placed.state and "media" in placed.state),
+        up = await placed.wait(
+            lambda: placed.hung_up or answered(placed.state),
             self.answer_timeout_s)
         if placed.hung_up:
             code, reason = placed.state["disconnected"]
             raise DialFailed(dial_failure(code), f"{dest}: {code} {reason}")
-        if not answered:
+        if not up:
             engine.submit(engine.hangup, placed.key, 0)
             raise DialFailed("noanswer", f"{dest}: no answer in {self.answer_timeout_s:g} s")
         log.info("fax call to %s answered", dest)

@@ -87,6 +87,7 @@ from typing import Any
 
 from ...core.actions import Prompt, Transfer
 from ...core.inputs import Hangup, Input, TransferDone
+from .call import answered
 
 log = logging.getLogger(__name__)
 _draining: set[asyncio.Task[None]] = set()  # strong references to the background tasks
@@ -419,7 +420,7 @@ class QueuedCaller:
             return True
         for leg in self.ringing:
             st = call.other.get(leg, {})
-            if "disconnected" in st or ("confirmed" in st and "media" in st) or (
+            if "disconnected" in st or answered(st) or (
                     "early" in st and leg not in self.told_ringing):
                 return True
         return False
@@ -433,7 +434,7 @@ class QueuedCaller:
                 if leg not in self.stopped:
                     log.info("call %s: agent %s did not answer (%s)", call.key, agent, st["disconnected"])
                     await self.report("no_answer", agent)
-            elif "confirmed" in st and "media" in st:
+            elif answered(st):
                 del self.ringing[leg]
                 await self.connect(leg, agent, now)
             elif "early" in st and leg not in self.told_ringing:
@@ -574,7 +575,7 @@ class QueuedCaller:
         if sup is None:
             return True
         st = self.call.other.get(sup.leg, {})
-        return "disconnected" in st or (not sup.joined and "confirmed" in st and "media" in st)
+        return "disconnected" in st or (not sup.joined and answered(st))
 
     async def supervisor_moved(self) -> bool:
         """The supervisor's leg answered (join him; True: an intercept), ended, or rang out
@@ -587,7 +588,7 @@ class QueuedCaller:
             log.info("call %s: supervisor %s left (%s)", self.call.key, sup.by, st["disconnected"])
             self.supervisor = None  # his port left the bridge with its paths
             return False
-        if not sup.joined and not ("confirmed" in st and "media" in st):
+        if not sup.joined and not answered(st):
             log.info("call %s: supervisor %s did not answer in %g s", self.call.key, sup.by,
                      self.call.acd.monitor_ring_timeout)
             self.end_monitoring()
