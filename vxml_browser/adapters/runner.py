@@ -1,17 +1,16 @@
-"""Drive a session with the console platform: actions out, a caller's answers in.
+"""The console platform: a ``Telephony`` (``telephony.py``) whose caller answers with lines.
 
 The console platform has no audio: prompts are text events, the caller answers wait points
 with lines (``dtmf``, ``say``, ``silence``, ``hangup``; see ``caller.py``). It is the platform
-of the console command, the conformance runner and the interpreter's scenario tests.
+of the console command, the conformance runner and the interpreter's scenario tests;
+``run_session`` runs one call on it with ``telephony.drive``, as the SIP worker does on SIP.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import random
 import struct
-import time
 import wave
 from collections import deque
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from ..core.actions import (
     Collect,
     Disconnect,
     Error,
-    Exit,
     Fetch,
     Log,
     ObjectCall,
@@ -48,10 +46,10 @@ from ..core.inputs import (
     TransferDone,
 )
 from ..core.interpreter import DocumentCache
-from ..core.session import Session
 from .caller import Caller
 from .fetcher import Fetcher
 from .limits import recording_cap
+from .telephony import drive, new_session
 
 TRANSFER_OUTCOMES = frozenset({
     "busy", "noanswer", "network_busy", "near_end_disconnect", "far_end_disconnect",
@@ -65,6 +63,16 @@ def prompt_event(prompt: Prompt) -> dict[str, Any]:
         "text": prompt.text,
         "audio": [p.src for p in prompt.parts if isinstance(p, AudioRef)],
     }
+
+
+CONSOLE_SESSION: dict[str, Any] = {
+    "connection": {
+        "local": {"uri": "console:ivr"}, "remote": {"uri": "console:caller"},
+        "protocol": {"name": "console", "version": "1"}, "redirect": [], "aai": None,
+        "originator": "console:caller",
+    }
+}
+"""A console call's session variables (VoiceXML 2.0 §5.1.4)."""
 
 
 RECORDING_RATE = 8000
@@ -128,7 +136,8 @@ class ConsolePlatform:
         verb, _, rest = line.strip().partition(" ")
         return verb.lower(), rest.strip()
 
-    def collect(self, action: Collect) -> Input:
+    # --- the Telephony interface (telephony.py) -------------------------------------------
+    async def collect(self, action: Collect) -> Input:
         self.emit_prompts(action.prompts)
         if self.hung_up:
             return Hangup()
@@ -158,7 +167,7 @@ class ConsolePlatform:
                 return Hangup()
             # anything else is not a caller line: ask again
 
-    def record(self, action: Record) -> Input:
+    async def record(self, action: Record) -> Input:
         self.emit_prompts(action.prompts)
         waiting = {"event": "record", "beep": action.beep, "maxtime": action.maxtime_s,
                    "type": action.media_type, "dtmfterm": action.dtmfterm}
@@ -181,7 +190,7 @@ class ConsolePlatform:
         return Recorded(recording, maxtime=maxtime or capped,
                         utterance=Alternative(rest, 1.0) if rest else None)
 
-    def transfer(self, action: Transfer) -> Input:
+    async def transfer(self, action: Transfer) -> Input:
         self.emit_prompts(action.prompts)
         waiting = {"event": "transfer", "dest": action.dest, "type": action.type,
                    "aai": action.aai, "connecttimeout": action.connecttimeout_s,
@@ -201,36 +210,34 @@ class ConsolePlatform:
             return TransferDone("near_end_disconnect", input=Alternative(rest), inputmode="dtmf")
         return TransferDone("far_end_disconnect", duration_s=1.0)
 
-    def handle(self, action: Any) -> Input:
-        match action:
-            case Play(prompts=prompts):
-                self.emit_prompts(prompts)
-                return Played() if not self.hung_up else Hangup()
-            case Collect():
-                return self.collect(action)
-            case Record():
-                return self.record(action)
-            case Transfer():
-                return self.transfer(action)
-            case ObjectCall(classid=classid):
-                self.emit_prompts(action.prompts)
-                return ObjectDone(error="error.unsupported.objectname",
-                                  message=f"the console platform has no object '{classid}'")
-            case Log(text=text, label=label):
-                event: dict[str, Any] = {"event": "log", "text": text}
-                if label:
-                    event["label"] = label
-                self.emit(event)
-                return Ack()
-            case Disconnect(prompts=prompts):
-                self.emit_prompts(prompts)
-                self.emit({"event": "disconnect"})
-                self.hung_up = True
-                return Ack()
-            case Error(name=name, message=message):
-                self.emit({"event": "error", "name": name, "message": message})
-                return Ack()
-        raise TypeError(f"the console platform cannot do {action!r}")
+    async def fetch(self, action: Fetch, fetcher: Fetcher) -> Input:
+        return await fetcher.fetch(action)  # the console plays no fetchaudio
+
+    async def play(self, action: Play) -> Input:
+        self.emit_prompts(action.prompts)
+        return Played() if not self.hung_up else Hangup()
+
+    async def object(self, action: ObjectCall) -> Input:
+        self.emit_prompts(action.prompts)
+        return ObjectDone(error="error.unsupported.objectname",
+                          message=f"the console platform has no object '{action.classid}'")
+
+    async def log(self, action: Log) -> Input:
+        event: dict[str, Any] = {"event": "log", "text": action.text}
+        if action.label:
+            event["label"] = action.label
+        self.emit(event)
+        return Ack()
+
+    async def disconnect(self, action: Disconnect) -> Input:
+        self.emit_prompts(action.prompts)
+        self.emit({"event": "disconnect"})
+        self.hung_up = True
+        return Ack()
+
+    async def error(self, action: Error) -> Input:
+        self.emit({"event": "error", "name": action.name, "message": action.message})
+        return Ack()
 
 
 async def run_session(
@@ -250,34 +257,17 @@ async def run_session(
     """Run one call to the end; returns the final exit event (also given to the caller).
     ``session_options`` are more ``Session`` limits (``BrowserLimits.session_options()``);
     ``max_recording_bytes`` caps each recording (``recording_cap``; 0: no cap)."""
-    options = {"max_steps": max_steps, **(session_options or {})}
-    session = Session(documents=documents, trace=trace, clock=time.time,
-                      seed=random.getrandbits(64), **options)
+    session = new_session(documents=documents, trace=trace,
+                          limits={"max_steps": max_steps, **(session_options or {})})
     platform = ConsolePlatform(caller, speech=speech, max_recording_bytes=max_recording_bytes)
-    variables = session_vars or {
-        "connection": {
-            "local": {"uri": "console:ivr"}, "remote": {"uri": "console:caller"},
-            "protocol": {"name": "console", "version": "1"}, "redirect": [], "aai": None,
-            "originator": "console:caller",
-        }
-    }
+    variables = session_vars or CONSOLE_SESSION
 
-    async def drive() -> dict[str, Any]:
-        action = session.start(Start(uri, variables))
-        steps = 0
-        while not isinstance(action, Exit):
-            steps += 1
-            if steps % 64 == 0:
-                await asyncio.sleep(0)  # cached fetches never suspend: let the time-out fire
-            if isinstance(action, Fetch):
-                received: Input = await fetcher.fetch(action)
-            else:
-                received = platform.handle(action)
-            action = session.send(received)
-        return {"event": "exit", "value": action.value, "reason": action.reason}
+    async def call() -> dict[str, Any]:
+        end = await drive(session, Start(uri, variables), platform, fetcher)
+        return {"event": "exit", "value": end.value, "reason": end.reason}
 
     try:
-        final = await asyncio.wait_for(drive(), timeout_s)
+        final = await asyncio.wait_for(call(), timeout_s)
     except TimeoutError:
         platform.emit({"event": "error", "name": "timeout", "message": f"the call ran over {timeout_s} s"})
         final = {"event": "exit", "value": None, "reason": "timeout"}

@@ -6,10 +6,10 @@
     call.press("42#")
     call.exits()
 
-The harness is the platform: it answers ``Fetch`` from a ``DictFetcher`` (its coroutine is run
-to completion by hand: no event loop, no threads, no sleeps), acknowledges ``Play``, ``Log``,
-``Disconnect`` and ``Error``, answers ``ObjectCall`` from ``objects`` and stops at the wait
-points a caller answers: ``Collect`` (``press``, ``say``, ``silence``, ``hangup``), ``Record``
+The harness is the platform (``ScriptPlatform``, a ``Telephony`` run by ``telephony.drive`` as
+every platform is; the call is stepped by hand: no event loop, no threads, no sleeps): it
+answers ``Fetch`` from a ``DictFetcher``, acknowledges ``Play``, ``Log``, ``Disconnect`` and
+``Error``, answers ``ObjectCall`` from ``objects`` and stops at the wait points a caller answers: ``Collect`` (``press``, ``say``, ``silence``, ``hangup``), ``Record``
 (``records``) and ``Transfer`` (``transfer_ends``). Every prompt played, log written, action
 and input is kept for assertions; ``hears`` and ``logs`` consume them in order.
 
@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from vxml_browser.adapters.fetcher import Fetcher
+from vxml_browser.adapters.telephony import drive, new_session
 from vxml_browser.core.actions import (
     Action,
     Collect,
@@ -43,8 +45,6 @@ from vxml_browser.core.inputs import (
     Ack,
     Alternative,
     DtmfKey,
-    Fetched,
-    FetchFailed,
     Hangup,
     Input,
     NoInput,
@@ -56,9 +56,9 @@ from vxml_browser.core.inputs import (
     Start,
     TransferDone,
 )
-from vxml_browser.core.session import Session
 
 from .fetcher import DictFetcher, Resource
+from .steps import Finished, Turn, advance
 
 BASE = "http://test/"
 
@@ -73,6 +73,9 @@ SESSION_VARS: dict[str, Any] = {
     }
 }
 """The session variables a ``Call`` starts with unless ``session_vars`` is given (§5.1.4)."""
+
+FIXED_NOW = 1_795_000_000.0
+"""The wall clock of a scripted call unless it is given one (November 2026)."""
 
 ANY: Any = object()
 """``exits(ANY)``: any exit value."""
@@ -143,6 +146,69 @@ def _matches(expected: Expected, actual: str) -> bool:
 ObjectAnswer = ObjectDone | Callable[[ObjectCall], ObjectDone] | Any
 
 
+class ScriptPlatform:
+    """A ``Call``'s ``Telephony`` (``vxml_browser/adapters/telephony.py``): it answers fetches
+    from the ``DictFetcher``, acknowledges what needs no caller and hands the wait points to the
+    test as ``Turn``s (``press``, ``say``, ``records``, ...)."""
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+
+    async def fetch(self, action: Fetch, fetcher: Fetcher) -> Input:
+        return self.call._answered(action, await fetcher.fetch(action))
+
+    async def play(self, action: Play) -> Input:
+        call = self.call
+        call._played(action.prompts, action)
+        received = Hangup() if call._hangup_at_play else Played()
+        call._hangup_at_play = False
+        return call._answered(action, received)
+
+    async def collect(self, action: Collect) -> Input:
+        call = self.call
+        call._played(action.prompts, action)
+        if call._keys:
+            return call._answered(action, DtmfKey(call._keys.popleft()))
+        if action.phase != "start" and call._after_keys_silence:
+            return call._answered(action, NoInput())  # the caller pressed his keys, then was silent
+        return await Turn(action)
+
+    async def record(self, action: Record) -> Input:
+        self.call._played(action.prompts, action)
+        return await Turn(action)
+
+    async def transfer(self, action: Transfer) -> Input:
+        self.call._played(action.prompts, action)
+        return await Turn(action)
+
+    async def object(self, action: ObjectCall) -> Input:
+        call = self.call
+        call._played(action.prompts, action)
+        call.objects_called.append(action)
+        answer = call.objects.get(action.classid, None)
+        if answer is None and action.classid not in call.objects:
+            return call._answered(action, ObjectDone(error="error.unsupported.objectname",
+                                                     message=f"no object '{action.classid}'"))
+        if callable(answer):
+            answer = answer(action)
+        return call._answered(action, answer if isinstance(answer, ObjectDone) else ObjectDone(result=answer))
+
+    async def disconnect(self, action: Disconnect) -> Input:
+        call = self.call
+        call._played(action.prompts, action)
+        call.disconnects.append(action)
+        return call._answered(action, Ack())
+
+    async def log(self, action: Log) -> Input:
+        self.call.logged.append(action)
+        self.call._unlogged.append(action)
+        return self.call._answered(action, Ack())
+
+    async def error(self, action: Error) -> Input:
+        self.call.errors.append(action)
+        return self.call._answered(action, Ack())
+
+
 @dataclass
 class Call:
     """One scripted call against documents held in memory."""
@@ -155,15 +221,19 @@ class Call:
     max_auto: int = 10_000
     script_time_limit_s: float = 5.0
     max_steps: int = 1_000
+    clock: Callable[[], float] = field(default=lambda: FIXED_NOW)
+    """What ECMAScript ``Date`` reads: fixed, so that a test repeats."""
+    seed: int = 0
+    """``Math.random``'s seed."""
 
     def __post_init__(self) -> None:
         mapping = {self.uri(k): v for k, v in self.documents.items()}
         self.fetcher = DictFetcher(mapping)
         self.traces: list[tuple[str, str]] = []
-        self.session = Session(
+        self.session = new_session(
             trace=lambda where, what: self.traces.append((where, what)),
-            script_time_limit_s=self.script_time_limit_s,
-            max_steps=self.max_steps,
+            limits={"script_time_limit_s": self.script_time_limit_s, "max_steps": self.max_steps},
+            clock=self.clock, seed=self.seed,
         )
         self.actions: list[Action] = []
         self.inputs: list[Input] = []
@@ -179,9 +249,11 @@ class Call:
         self._keys: deque[str] = deque()
         self._after_keys_silence = True  # press(then_silence=False) turns it off for one press
         self._hangup_at_play = False  # hangs_up_during_next_play() turns it on for one Play
+        self._auto = 0  # actions answered since the caller's last turn
         variables = SESSION_VARS if self.session_vars is None else self.session_vars
-        first = self.session.start(Start(self.uri(self.start), variables))
-        self._run(first)
+        self._driver = drive(self.session, Start(self.uri(self.start), variables),
+                             ScriptPlatform(self), self.fetcher)
+        self._resume(None)
 
     def __repr__(self) -> str:
         state = f"ended {self.ended.reason}" if self.ended else f"waiting on {type(self.waiting).__name__}"
@@ -202,85 +274,38 @@ class Call:
         """The URIs fetched, in order."""
         return self.fetcher.uris
 
-    # --- the platform --------------------------------------------------------------------
-    def _fetch(self, action: Fetch) -> Fetched | FetchFailed:
-        coroutine = self.fetcher.fetch(action)
-        try:
-            coroutine.send(None)
-        except StopIteration as stop:
-            return stop.value
-        coroutine.close()
-        raise RuntimeError("DictFetcher.fetch awaited something")  # it never does
-
+    # --- the platform (ScriptPlatform answers; the caller's turns come back here) -------------
     def _played(self, prompts: Iterable[Prompt], action: Action) -> None:
         for prompt in prompts:
             heard = Heard(prompt, action)
             self.heard.append(heard)
             self._unheard.append(heard)
 
-    def _object(self, action: ObjectCall) -> ObjectDone:
-        self.objects_called.append(action)
-        answer = self.objects.get(action.classid, None)
-        if answer is None and action.classid not in self.objects:
-            return ObjectDone(error="error.unsupported.objectname",
-                              message=f"no object '{action.classid}'")
-        if callable(answer):
-            answer = answer(action)
-        return answer if isinstance(answer, ObjectDone) else ObjectDone(result=answer)
+    def _answered(self, action: Action, received: Input) -> Input:
+        """Keep ``action`` and its answer; stop a session that never waits for the caller."""
+        self._auto += 1
+        if self._auto > self.max_auto:
+            raise CallError(f"the session ran {self.max_auto} actions without waiting for the caller")
+        self.actions.append(action)
+        self.inputs.append(received)
+        return received
 
-    def _run(self, action: Action) -> None:
-        """Answer actions until the session waits for the caller or exits."""
-        for _ in range(self.max_auto):
-            self.actions.append(action)
-            received: Input
-            match action:
-                case Exit():
-                    self.ended = action
-                    self.waiting = None
-                    return
-                case Collect(prompts=prompts):
-                    self._played(prompts, action)
-                    self.waiting = action
-                    if self._keys:
-                        received = DtmfKey(self._keys.popleft())
-                    elif action.phase != "start" and self._after_keys_silence:
-                        received = NoInput()  # the caller pressed their keys, then stayed silent
-                    else:
-                        return
-                case Record(prompts=prompts) | Transfer(prompts=prompts):
-                    self._played(prompts, action)
-                    self.waiting = action
-                    return
-                case Fetch():
-                    received = self._fetch(action)
-                case Play(prompts=prompts):
-                    self._played(prompts, action)
-                    received = Hangup() if self._hangup_at_play else Played()
-                    self._hangup_at_play = False
-                case Log():
-                    self.logged.append(action)
-                    self._unlogged.append(action)
-                    received = Ack()
-                case Disconnect(prompts=prompts):
-                    self._played(prompts, action)
-                    self.disconnects.append(action)
-                    received = Ack()
-                case Error():
-                    self.errors.append(action)
-                    received = Ack()
-                case ObjectCall(prompts=prompts):
-                    self._played(prompts, action)
-                    received = self._object(action)
-                case _:
-                    raise CallError(f"unexpected action {action!r}")
+    def _resume(self, received: Input | None) -> None:
+        """Run the call on until it waits for the caller or exits."""
+        if received is not None:
             self.inputs.append(received)
-            action = self.session.send(received)
-        raise CallError(f"the session ran {self.max_auto} actions without waiting for the caller")
+        self._auto = 0
+        step = advance(self._driver, received)
+        if isinstance(step, Finished):
+            self.actions.append(step.value)
+            self.ended, self.waiting = step.value, None
+        else:
+            self.actions.append(step.action)
+            self.waiting = step.action  # type: ignore[assignment]
 
     def _send(self, received: Input) -> None:
-        self.inputs.append(received)
         self.waiting = None
-        self._run(self.session.send(received))
+        self._resume(received)
 
     def _expect_wait(self, *kinds: type, doing: str) -> Any:
         if self.ended is not None:

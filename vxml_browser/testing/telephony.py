@@ -11,8 +11,9 @@ vocabulary (``vxml_browser/adapters/caller.py``) plus two for the other wait poi
     record 2.5 [#]      a <record> of 2.5 seconds, ended by the key if one is given
     transfer busy       a <transfer> outcome (or ``transfer error.connection.baddestination``)
 
-The methods are coroutines, as a real platform's are, but never await anything: a test may run
-them with ``asyncio`` or step them by hand (``answer``). Everything done is kept in ``log``.
+It is a ``Telephony`` (``vxml_browser/adapters/telephony.py``): ``drive`` runs a session on it.
+The methods are coroutines, as a real platform's are, but never suspend: ``run`` drives a
+whole call without an event loop (``run_now``). Everything done is kept in ``history``.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
+from vxml_browser.adapters.fetcher import Fetcher
+from vxml_browser.adapters.telephony import drive, new_session
 from vxml_browser.core.actions import (
     Collect,
     Disconnect,
+    Error,
+    Exit,
+    Fetch,
+    Log,
     ObjectCall,
     Play,
     Prompt,
@@ -41,10 +48,13 @@ from vxml_browser.core.inputs import (
     Played,
     Recorded,
     Speech,
+    Start,
     TransferDone,
 )
+from vxml_browser.core.session import Session
 
-from .call import SESSION_VARS, recording
+from .call import FIXED_NOW, SESSION_VARS, recording
+from .steps import run_now
 
 
 class FakeTelephony:
@@ -56,18 +66,21 @@ class FakeTelephony:
         self.connection = connection if connection is not None else dict(SESSION_VARS["connection"])
         self.objects = objects or {}
         self.played: list[Prompt] = []
-        self.log: list[tuple[str, Any]] = []
+        self.history: list[tuple[str, Any]] = []
         self.keys: deque[str] = deque()
         self.hung_up = False
 
-    # --- the telephony interface -----------------------------------------------------------
-    async def play(self, prompts: tuple[Prompt, ...]) -> Input:
-        self._play(prompts)
+    # --- the Telephony interface (vxml_browser/adapters/telephony.py) ------------------------
+    async def fetch(self, action: Fetch, fetcher: Fetcher) -> Input:
+        return await fetcher.fetch(action)
+
+    async def play(self, action: Play) -> Input:
+        self._play(action.prompts)
         return Hangup() if self.hung_up else Played()
 
     async def collect(self, action: Collect) -> Input:
         self._play(action.prompts)
-        self.log.append(("collect", action.phase))
+        self.history.append(("collect", action.phase))
         if self.hung_up:
             return Hangup()
         if self.keys:
@@ -92,7 +105,7 @@ class FakeTelephony:
 
     async def record(self, action: Record) -> Input:
         self._play(action.prompts)
-        self.log.append(("record", action.maxtime_s))
+        self.history.append(("record", action.maxtime_s))
         verb, rest = self._next()
         if verb == "record":
             seconds, _, key = rest.partition(" ")
@@ -104,7 +117,7 @@ class FakeTelephony:
 
     async def transfer(self, action: Transfer) -> Input:
         self._play(action.prompts)
-        self.log.append(("transfer", action.dest))
+        self.history.append(("transfer", action.dest))
         verb, rest = self._next()
         if verb == "transfer":
             if rest.startswith("error."):
@@ -114,41 +127,31 @@ class FakeTelephony:
 
     async def object(self, action: ObjectCall) -> Input:
         self._play(action.prompts)
-        self.log.append(("object", action.classid))
+        self.history.append(("object", action.classid))
         if action.classid not in self.objects:
             return ObjectDone(error="error.unsupported.objectname", message=f"no object '{action.classid}'")
         return ObjectDone(result=self.objects[action.classid])
 
-    async def disconnect(self, prompts: tuple[Prompt, ...] = ()) -> Input:
-        self._play(prompts)
-        self.log.append(("disconnect", None))
+    async def disconnect(self, action: Disconnect) -> Input:
+        self._play(action.prompts)
+        self.history.append(("disconnect", None))
         self.hung_up = True
         return Ack()
 
-    # --- a synchronous entry point ---------------------------------------------------------
-    def answer(self, action: Any) -> Input:
-        """Answer one platform action without an event loop (the coroutines never suspend)."""
-        match action:
-            case Play(prompts=prompts):
-                coroutine = self.play(prompts)
-            case Collect():
-                coroutine = self.collect(action)
-            case Record():
-                coroutine = self.record(action)
-            case Transfer():
-                coroutine = self.transfer(action)
-            case ObjectCall():
-                coroutine = self.object(action)
-            case Disconnect(prompts=prompts):
-                coroutine = self.disconnect(prompts)
-            case _:
-                raise TypeError(f"telephony does not do {action!r}")
-        try:
-            coroutine.send(None)
-        except StopIteration as stop:
-            return stop.value
-        coroutine.close()
-        raise RuntimeError("FakeTelephony awaited something")  # it never does
+    async def log(self, action: Log) -> Input:
+        self.history.append(("log", action.text))
+        return Ack()
+
+    async def error(self, action: Error) -> Input:
+        self.history.append(("error", action.name))
+        return Ack()
+
+    # --- one call without an event loop ----------------------------------------------------
+    def run(self, uri: str, fetcher: Fetcher, *, session: Session | None = None) -> Exit:
+        """The whole call to ``uri`` with ``telephony.drive`` (this platform never suspends, so
+        no event loop is needed): its ``Exit``."""
+        session = session or new_session(clock=lambda: FIXED_NOW, seed=0)
+        return run_now(drive(session, Start(uri, {"connection": self.connection}), self, fetcher))
 
     # --- helpers ---------------------------------------------------------------------------
     @property
@@ -158,7 +161,7 @@ class FakeTelephony:
     def _play(self, prompts: tuple[Prompt, ...]) -> None:
         self.played.extend(prompts)
         if prompts:
-            self.log.append(("play", tuple(p.text for p in prompts)))
+            self.history.append(("play", tuple(p.text for p in prompts)))
 
     def _next(self) -> tuple[str, str]:
         if self.hung_up or not self.lines:
@@ -168,5 +171,5 @@ class FakeTelephony:
 
     def _hangup(self) -> Input:
         self.hung_up = True
-        self.log.append(("hangup", None))
+        self.history.append(("hangup", None))
         return Hangup()

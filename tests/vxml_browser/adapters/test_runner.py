@@ -9,13 +9,14 @@ from vxml_browser.adapters.caller import ScriptedCaller
 from vxml_browser.adapters.runner import ConsolePlatform
 from vxml_browser.core.actions import Record
 from vxml_browser.core.inputs import Recorded
+from vxml_browser.testing.steps import run_now
 
 
 def record(line: str, media_type: str = "audio/x-wav", maxtime_s: float = 0.0, cap: int = 0) -> Recorded:
     platform = ConsolePlatform(ScriptedCaller([line]), max_recording_bytes=cap)
     action = Record(prompts=(), beep=False, maxtime_s=maxtime_s, finalsilence_s=0.0, dtmfterm=True,
                     media_type=media_type, timeout_s=5.0)
-    result = platform.record(action)
+    result = run_now(platform.record(action))  # the console answers without suspending
     assert isinstance(result, Recorded)
     return result
 

@@ -1,8 +1,6 @@
 """``FakeTelephony`` (``vxml_browser.testing.telephony``) drives a real session from caller lines."""
 
-from vxml_browser.core.actions import Error, Exit, Fetch, Log
-from vxml_browser.core.inputs import Ack, Start
-from vxml_browser.core.session import Session
+from vxml_browser.core.actions import Exit
 from vxml_browser.testing.call import SESSION_VARS, dtmf, vxml
 from vxml_browser.testing.fetcher import DictFetcher
 from vxml_browser.testing.telephony import FakeTelephony
@@ -11,21 +9,7 @@ from vxml_browser.testing.telephony import FakeTelephony
 def run(documents: dict[str, str], lines: list[str], **kwargs) -> tuple[Exit, FakeTelephony]:
     fetcher = DictFetcher({f"http://test/{k}": v for k, v in documents.items()})
     phone = FakeTelephony(lines, **kwargs)
-    session = Session()
-    action = session.start(Start("http://test/main.vxml", {"connection": phone.connection}))
-    while not isinstance(action, Exit):
-        if isinstance(action, Fetch):
-            coroutine = fetcher.fetch(action)
-            try:
-                coroutine.send(None)
-            except StopIteration as stop:
-                received = stop.value
-        elif isinstance(action, Log | Error):
-            received = Ack()
-        else:
-            received = phone.answer(action)
-        action = session.send(received)
-    return action, phone
+    return phone.run("http://test/main.vxml", fetcher), phone
 
 
 def test_dtmf_and_speech_lines_answer_fields():
@@ -49,7 +33,7 @@ def test_record_and_transfer_lines():
                '<block><exit expr="r$.duration + \':\' + r$.termchar + \':\' + t"/></block></form>')
     end, phone = run({"main.vxml": doc}, ["record 2 #", "transfer busy"])
     assert end.value == "2000:#:busy"
-    assert [entry[0] for entry in phone.log] == ["record", "transfer"]
+    assert [entry[0] for entry in phone.history] == ["record", "transfer"]
 
 
 def test_speech_confidence():
@@ -69,7 +53,14 @@ def test_connection_info_becomes_session_variables():
 def test_objects_and_disconnect():
     doc = vxml('<form><object name="o" classid="x:y"/><block>Bye.<disconnect/></block></form>')
     end, phone = run({"main.vxml": doc}, [], objects={"x:y": {"ok": True}})
-    assert ("object", "x:y") in phone.log
-    assert phone.log[-1] == ("disconnect", None)
+    assert ("object", "x:y") in phone.history
+    assert phone.history[-1] == ("disconnect", None)
     assert phone.texts == ["Bye."]
     assert end.reason == "hangup"
+
+
+def test_logs_and_errors_are_kept_in_the_history():
+    doc = vxml('<form><block><log>hi</log><throw event="error.custom"/></block></form>')
+    end, phone = run({"main.vxml": doc}, [])
+    assert ("log", "hi") in phone.history and ("error", "error.custom") in phone.history
+    assert end.reason == "error"
