@@ -33,8 +33,8 @@ from aiohttp import web
 from vxml_browser.adapters.console import PrintingCaller
 from vxml_browser.adapters.limits import add_limit_arguments, limits_from_args
 from vxml_browser.adapters.runner import run_session
-from vxml_browser.adapters.sip.call import CallRecord
 from vxml_browser.adapters.sip.config import SipConfig
+from vxml_browser.adapters.sip.connection import CallRecord
 from vxml_browser.adapters.sip.worker import call_headers, post_call_record
 
 from .security import hash_password

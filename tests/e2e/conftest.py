@@ -88,6 +88,7 @@ media_cache = "{os.path.join(tmp, 'media')}"
 "redirect" = "{app.base}/agent?quiet=1"
 "voice" = "{app.base}/ivr/voice.vxml"
 "fax" = "{app.base}/ivr/fax.vxml"
+"clock" = "{app.base}/ivr/clock.vxml"
 {more_apps}""")
         self.log_path = os.path.join(tmp, "platform.log")
         self.log = open(self.log_path, "w")

@@ -191,8 +191,8 @@ async def test_the_worker_sends_its_call_records_with_the_bearer_token(tmp_path:
     from aiohttp import web
     from aiohttp.test_utils import TestServer
 
-    from vxml_browser.adapters.sip.call import CallRecord
     from vxml_browser.adapters.sip.config import SipConfig
+    from vxml_browser.adapters.sip.connection import CallRecord
     from vxml_browser.adapters.sip.worker import Worker
 
     seen: list[tuple[str, dict]] = []

@@ -7,6 +7,7 @@ the submitted digits, the uploaded recording, the call record; and what the call
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pytest
@@ -113,3 +114,21 @@ def test_recording_ended_by_a_key(platform: Platform, fresh: AppServer, sip_tmp:
     assert wait_for(lambda: fresh.received["upload"], 5), platform.output()[-3000:]
     pcm, rate = read_wav(fresh.received["upload"][0]["msg"]["data"])
     assert len(pcm) / rate < 3.0
+
+
+def test_a_sip_call_sees_the_wall_clock_and_its_own_random_numbers(
+        platform: Platform, fresh: AppServer, sip_tmp: str) -> None:
+    """ECMAScript ``Date`` is the wall clock under SIP (it once read 1970), and ``Math.random``
+    differs from call to call (it once repeated): every platform's session is
+    ``telephony.new_session``."""
+    clock = platform.uri.replace("sip:ivr@", "sip:clock@")
+    before = time.time()
+    for _ in range(2):
+        call(sip_tmp, clock, [["until_confirmed", 5], ["until_disconnected", 10]])
+    after = time.time()
+    assert wait_for(lambda: len(fresh.received["result"]) == 2), platform.output()[-3000:]
+    first, second = fresh.received["result"]
+    for got in (first, second):
+        assert got["step"] == "clock" and int(got["year"]) >= 2026
+        assert before - 2 <= float(got["now"]) / 1000 <= after + 2, got
+    assert first["dice"] != second["dice"]

@@ -7,10 +7,18 @@ Modules, from the wire up:
 
 - ``engine.py``  the one thread per process that owns pjsua2 (polled, no PJSIP threads); the
   design of the thread/loop split is documented there.
-- ``call.py``    ``SipCall``: a call's platform on the asyncio loop, answering the interpreter's
-  actions (play, collect, record, transfer, disconnect) with engine commands.
+- ``leg.py``     ``Leg``: one SIP dialog's events on the loop; ``Legs``: the legs a task dials
+  (dial, bridge, hang up, wait); what a failed or ended leg means to a transfer.
+- ``call.py``    ``SipCall``: a call's ``Telephony`` (``adapters/telephony.py``: the worker runs
+  ``drive`` on it) answering the interpreter's actions with engine commands, and the
+  ``CallControl`` (``control.py``) that transfers use; ``voice.py`` feeds its listener,
+  ``recording.py`` runs ``<record>`` (the end decided by ``adapters/endpointer.py``).
+- ``bridge.py``  blind, bridge and consultation transfers over a ``CallControl`` (the caller's
+  keys during a bridge: ``adapters/bridge_keys.py``).
 - ``queue_transfer.py`` ``<transfer dest="queue:NAME">``: the caller waits in the ACD's queue
   (``agent_queue``), hears its announcements, and is bridged to the agent who answers.
+- ``callbacks.py`` the ACD's callbacks: the customer dialled back, then bridged to the agent.
+- ``connection.py`` ``session.connection.*`` from the INVITE, and the call record.
 - ``fax_dialer.py`` ``SipFaxDialer``: the fax queue's ``Dialer`` (``adapters/fax/queue.py``), an
   outbound call whose audio runs a ``FaxSession`` (2.15 wheel).
 - ``prompts.py`` prompts to cached 8/16 kHz WAV clips (speech plugins and fetched audio).

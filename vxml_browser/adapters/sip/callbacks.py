@@ -34,7 +34,7 @@ import asyncio
 import logging
 from typing import Any
 
-from .call import answered, setup_outcome
+from .leg import Leg, Legs, setup_outcome
 from .queue_transfer import (
     RECONNECT_TIMEOUT_S,
     RETRY_FIRST_S,
@@ -106,51 +106,30 @@ class Callback:
 
     def __init__(self, engine: Any, acd: Any, offer: Any, dest: str,
                  reconnect_timeout: float = RECONNECT_TIMEOUT_S) -> None:
-        self.engine, self.acd, self.dest = engine, acd, dest
+        self.acd, self.dest = acd, dest
+        self.legs = Legs(engine)
         self.cid: str = offer.call_id
         self.reports = Reports(acd, self.cid, f"callback {self.cid}", reconnect_timeout)
-        self.legs: dict[int, dict[str, Any]] = {}  # each leg's events, as SipCall.other
-        self.customer: int | None = None
+        self.customer: Leg | None = None
         self.up = False  # the customer answered
         self.offers: dict[str, str] = {offer.agent: offer.contact}  # to ring once he answers
-        self.ringing: dict[int, str] = {}  # agent legs -> agent id
-        self.told: set[int] = set()  # legs reported ``ringing``
-        self.bridged: tuple[int, str] | None = None
-        self.wake = asyncio.Event()
+        self.ringing: dict[Leg, str] = {}  # agent legs -> agent id
+        self.told: set[Leg] = set()  # legs reported ``ringing``
+        self.bridged: tuple[Leg, str] | None = None
         self.pending: asyncio.Task[Any] | None = None
-
-    def on_leg(self, leg: int, kind: str, arg: Any) -> None:  # on the loop
-        self.legs.setdefault(leg, {})[kind] = arg if arg is not None else True
-        self.wake.set()
-
-    async def dial(self, dest: str) -> int:
-        engine, holder = self.engine, {}
-
-        def sink(kind: str, arg: Any) -> None:  # engine thread
-            engine._post(self.on_leg, holder["leg"], kind, arg)
-
-        def make() -> int:
-            holder["leg"] = leg = engine.new_key()
-            self.legs[leg] = {}
-            return engine.make_call_keyed(leg, dest, sink, None)
-
-        return await engine.run(make)
 
     async def report(self, op: str, *args: Any, **kwargs: Any) -> bool:
         """Tell the ACD ``op``; False when it refused (a race with its timers). While it is
         away the report is kept and sent when it is back (``queue_transfer.Reports``)."""
         return await self.reports.send(op, *args, **kwargs)
 
-    def hang_up(self, leg: int) -> None:
-        self.engine.submit(self.engine.hangup, leg, 0)
-
     def _next(self) -> None:
         self.pending = asyncio.get_running_loop().create_task(self.acd.next_action(self.cid))
-        self.pending.add_done_callback(lambda _: self.wake.set())
+        self.pending.add_done_callback(lambda _: self.legs.wake())
 
     async def run(self) -> None:
         try:
-            self.customer = await self.dial(self.dest)
+            self.customer = await self.legs.dial(self.dest)
         except Exception as exc:
             log.info("callback %s: cannot dial %s: %s", self.cid, self.dest, exc)
             await self.report("callback_failed", "failed")
@@ -158,20 +137,19 @@ class Callback:
         self._next()
         try:
             while not await self.step():
-                await self.wake.wait()
+                await self.legs.woken()
         finally:
             if self.pending is not None:
                 await cancel_for_sure(self.pending)
             if self.bridged is not None:
-                self.engine.submit(self.engine.unbridge, self.customer)
-            for leg in self.legs:
-                self.hang_up(leg)
+                self.legs.unbridge(self.customer.key)
+            for leg in self.legs.legs.values():
+                self.legs.hang_up(leg)
 
     async def step(self) -> bool:
         """Take what happened since the last turn; True when the attempt is over."""
         from agent_queue.client import TERMINAL, Bridge, StopRinging
 
-        self.wake.clear()
         if self.pending is not None and self.pending.done():
             task, self.pending = self.pending, None
             got = None if task.cancelled() or task.exception() is not None else task.result()
@@ -182,7 +160,7 @@ class Callback:
                     self.offers.pop(agent, None)
                     for leg in [leg for leg, who in self.ringing.items() if who == agent]:
                         del self.ringing[leg]
-                        self.hang_up(leg)
+                        self.legs.hang_up(leg)
                 case None:
                     return True  # the stream is gone
                 case _ if isinstance(got, TERMINAL):  # complete, abandon: a forced hang-up
@@ -192,24 +170,23 @@ class Callback:
         return await self.customer_moved() or await self.agents_moved()
 
     async def customer_moved(self) -> bool:
-        assert self.customer is not None
-        state = self.legs.get(self.customer, {})
-        if "disconnected" in state:
+        customer = self.customer
+        assert customer is not None
+        if customer.ended:
             if self.bridged is not None or self.up:
                 await self.report("hangup", by="caller")
             else:  # no answer, busy, refused: a failed try (module docstring)
-                code, why = state["disconnected"]
-                log.info("callback %s: %s did not answer (%s %s)", self.cid, self.dest, code, why)
-                await self.report("callback_failed", callback_failure(code))
+                log.info("callback %s: %s did not answer (%s)", self.cid, self.dest, customer.disconnected)
+                await self.report("callback_failed", callback_failure(customer.code))
             return True
-        if not self.up and answered(state):
+        if not self.up and customer.answered:
             self.up = True
             log.info("callback %s: the customer answered", self.cid)
         if self.up:
             for agent, contact in list(self.offers.items()):
                 del self.offers[agent]
                 try:
-                    self.ringing[await self.dial(contact)] = agent
+                    self.ringing[await self.legs.dial(contact)] = agent
                 except Exception as exc:
                     log.info("callback %s: cannot ring agent %s at %s: %s", self.cid, agent, contact, exc)
                     await self.report("no_answer", agent)
@@ -218,32 +195,32 @@ class Callback:
     async def agents_moved(self) -> bool:
         if self.bridged is not None:
             leg, agent = self.bridged
-            if "disconnected" in self.legs[leg]:
+            if leg.ended:
                 log.info("callback %s: agent %s hung up", self.cid, agent)
                 await self.report("hangup", by="agent")
                 return True
             return False
         for leg, agent in list(self.ringing.items()):
-            state = self.legs[leg]
-            if "disconnected" in state:
+            if leg.ended:
                 del self.ringing[leg]
                 await self.report("no_answer", agent)
-            elif answered(state):
+            elif leg.answered:
                 del self.ringing[leg]
                 await self.connect(leg, agent)
-            elif "early" in state and leg not in self.told:
+            elif leg.early and leg not in self.told:
                 self.told.add(leg)
                 await self.report("ringing", agent)
         # nobody left to ring: the ACD has the call back in its queue
         return self.bridged is None and not self.ringing and not self.offers
 
-    async def connect(self, leg: int, agent: str) -> None:
+    async def connect(self, leg: Leg, agent: str) -> None:
+        assert self.customer is not None
         if self.bridged is not None or not await self.report("answered", agent):
-            self.hang_up(leg)  # too late: another answered, or the ACD gave the offer up
+            self.legs.hang_up(leg)  # too late: another answered, or the ACD gave the offer up
             return
         for other in list(self.ringing):
-            self.hang_up(other)
+            self.legs.hang_up(other)
         self.ringing.clear()
-        await self.engine.run(self.engine.bridge, self.customer, leg)
+        await self.legs.bridge(self.customer.key, leg.key)
         self.bridged = (leg, agent)
         log.info("callback %s: the customer is bridged to agent %s", self.cid, agent)

@@ -136,7 +136,7 @@ def info_digit(content_type: str, body: str) -> str | None:
 
 
 @dataclass
-class Leg:
+class EngineLeg:
     """The engine's state for one call leg (engine thread only)."""
 
     key: int
@@ -168,7 +168,7 @@ class Engine:
         self.loop = loop
         self.on_incoming = on_incoming
         self.commands: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self.legs: dict[int, Leg] = {}
+        self.legs: dict[int, EngineLeg] = {}
         self.ready = threading.Event()
         self.stopping = False
         self.error: BaseException | None = None
@@ -204,9 +204,9 @@ class Engine:
                 # without its traceback: its frames hold this thread's pjsua2 objects, and in the
                 # cycle future -> exception -> frames -> future the loop's garbage collector freed
                 # them there (pj_thread_this assertion: the worker aborted; found by sip_udp)
-                self._post(_set_exception, fut, exc.with_traceback(None))
+                self.post(_set_exception, fut, exc.with_traceback(None))
             else:
-                self._post(_set_result, fut, result)
+                self.post(_set_result, fut, result)
 
         self.commands.put(job)
         return fut
@@ -220,7 +220,9 @@ class Engine:
         self._thread.join(10)
 
     # -- the engine thread ---------------------------------------------------------------------
-    def _post(self, fn: Callable[..., Any], *args: Any) -> None:
+    def post(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the loop, after everything posted before (how a leg's events,
+        given to its sink on this thread, reach the asyncio side)."""
         self.busy_until = time.monotonic() + 0.15
         try:
             self.loop.call_soon_threadsafe(fn, *args)
@@ -362,7 +364,7 @@ class Engine:
             "request_uri": message.split("\n", 1)[0].split(" ")[1] if " " in message else "",
         }
         sink = self.on_incoming(key, details)
-        self.legs[key] = Leg(key, call, sink, inbound=True)
+        self.legs[key] = EngineLeg(key, call, sink, inbound=True)
         self.answer(key, 180)
 
     def answer(self, key: int, code: int = 200, headers: dict[str, str] | None = None) -> None:
@@ -396,7 +398,7 @@ class Engine:
                         headers: dict[str, str] | None = None) -> int:
         call = _Call(self, self.account)
         call.key = key
-        self.legs[key] = Leg(key, call, sink, inbound=False)
+        self.legs[key] = EngineLeg(key, call, sink, inbound=False)
         prm = self.pj.CallOpParam(True)
         self._headers(prm.txOption, headers)
         try:
@@ -454,7 +456,7 @@ class Engine:
         if leg.player is None:
             self._next_player(leg)
 
-    def _next_player(self, leg: Leg) -> None:
+    def _next_player(self, leg: EngineLeg) -> None:
         while leg.players and leg.player is None:
             path, seconds, bargein, token = leg.players.popleft()
             if leg.media is None or leg.disconnected:
@@ -474,7 +476,7 @@ class Engine:
             leg.player_bargein = bargein
             leg.player_token = token
 
-    def _stop_player(self, leg: Leg) -> None:
+    def _stop_player(self, leg: EngineLeg) -> None:
         player, leg.player = leg.player, None
         if player is not None and leg.media is not None:
             _stop_transmit(player, leg.media)
@@ -506,7 +508,7 @@ class Engine:
                 leg.players.remove(item)
                 leg.sink("played", token)
 
-    def barge(self, leg: Leg) -> None:
+    def barge(self, leg: EngineLeg) -> None:
         """A caller key stops bargeable prompts at once (VoiceXML 2.0 §4.1.5)."""
         if leg.player is not None and leg.player_bargein:
             token = leg.player_token
@@ -646,7 +648,7 @@ class Engine:
             _stop_transmit(port, leg.media)
         self._give_port(port)
 
-    def _take_port(self, rate: int, leg: Leg, endpoint: Any) -> Any:
+    def _take_port(self, rate: int, leg: EngineLeg, endpoint: Any) -> Any:
         """A media port for ``leg`` (listening, or a fax ``endpoint`` both ways): an idle one of
         this rate that has rested ``PORT_REST_S``, else a new one.
 
@@ -680,7 +682,7 @@ class Engine:
         port.use = None
         self._idle_ports.setdefault(port.rate, deque()).append((time.monotonic(), port))
 
-    def _release(self, leg: Leg) -> None:
+    def _release(self, leg: EngineLeg) -> None:
         for port in (leg.fax, leg.port):
             if port is not None:
                 self._give_port(port)
@@ -753,7 +755,7 @@ class Engine:
             log.info("leg %s has no audio stream any more", leg.key)
         leg.media = None
 
-    def _connect_again(self, leg: Leg) -> None:
+    def _connect_again(self, leg: EngineLeg) -> None:
         """Every path the leg has, to its current ``media``: the prompt playing, the recorder,
         the listening and fax ports, the bridged leg both ways, supervisors' listen paths."""
         media = leg.media
@@ -815,7 +817,7 @@ class Engine:
         if digit:
             self.on_dtmf(call, digit, "info")
 
-    def _note_dialog(self, leg: Leg, msg: str) -> None:
+    def _note_dialog(self, leg: EngineLeg, msg: str) -> None:
         """Our 200 OK to the INVITE carries both tags: keep From/To for a supervisor's BYE."""
         if not msg.startswith("SIP/2.0 200"):
             return
@@ -917,7 +919,7 @@ def _Port() -> Any:  # noqa: N802
         pj = pjsua2_module()
 
         class Port(pj.AudioMediaPort):  # type: ignore[misc, name-defined]
-            use: tuple[Leg, Any, list[bool]] | None = None
+            use: tuple[EngineLeg, Any, list[bool]] | None = None
             rate = 8000
 
             def onFrameReceived(self, frame: Any) -> None:  # noqa: N802 (clock thread)
@@ -967,4 +969,4 @@ def pjsua2_available() -> bool:
     return True
 
 
-__all__ = ["Engine", "EngineConfig", "Leg", "info_digit", "parse_headers"]
+__all__ = ["Engine", "EngineConfig", "EngineLeg", "info_digit", "parse_headers"]

@@ -22,13 +22,12 @@ and the leg's events come back to the loop. Fax needs the 2.15 wheel (``Engine.h
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from ..fax.queue import DialFailed
-from .call import answered, fax_frames, setup_outcome, wait_until
 from .engine import Engine
+from .leg import Leg, Legs, fax_frames, setup_outcome
 
 log = logging.getLogger(__name__)
 
@@ -45,24 +44,26 @@ class SipPlacedCall:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.key = 0
-        self.state: dict[str, Any] = {}
+        self.lines = Legs(engine)
+        self.leg = Leg(0)
         self.fax_done = False
-        self._wake = asyncio.Event()
+
+    @property
+    def key(self) -> int:
+        return self.leg.key
 
     def on_event(self, kind: str, arg: Any) -> None:  # on the loop
         if kind == "fax_done":
             self.fax_done = True
-        else:
-            self.state[kind] = arg if arg is not None else True
-        self._wake.set()
+        self.leg.on_event(kind, arg)
+        self.lines.wake()
 
     @property
     def hung_up(self) -> bool:
-        return "disconnected" in self.state
+        return self.leg.ended
 
     async def wait(self, condition: Any, timeout_s: float | None) -> bool:
-        return await wait_until(self._wake, condition, timeout_s)
+        return await self.lines.wait(condition, timeout_s)
 
     async def run_fax(self, endpoint: Any) -> None:
         """Frames both ways until the endpoint is done or the call ends (``CallAudio``)."""
@@ -94,11 +95,10 @@ class SipFaxDialer:
         engine = self.engine
 
         def sink(kind: str, arg: Any) -> None:  # engine thread
-            engine._post(placed.on_event, kind, arg)
+            engine.post(placed.on_event, kind, arg)
 
         def make() -> int:
-            key = engine.new_key()
-            placed.key = key
+            placed.leg.key = key = engine.new_key()
             return engine.make_call_keyed(key, dest, sink)
 
         try:
@@ -106,10 +106,10 @@ class SipFaxDialer:
         except Exception as exc:
             raise DialFailed("failed", f"{dest}: {exc}") from exc
         up = await placed.wait(
-            lambda: placed.hung_up or answered(placed.state),
+            lambda: placed.hung_up or placed.leg.answered,
             self.answer_timeout_s)
         if placed.hung_up:
-            code, reason = placed.state["disconnected"]
+            code, reason = placed.leg.disconnected  # type: ignore[misc]
             raise DialFailed(dial_failure(code), f"{dest}: {code} {reason}")
         if not up:
             engine.submit(engine.hangup, placed.key, 0)

@@ -87,7 +87,9 @@ from typing import Any
 
 from ...core.actions import Prompt, Transfer
 from ...core.inputs import Hangup, Input, TransferDone
-from .call import answered
+from .bridge import blind, bridge_until_end, bridged
+from .control import CallControl, Clip
+from .leg import Leg, end_outcome, uui
 
 log = logging.getLogger(__name__)
 _draining: set[asyncio.Task[None]] = set()  # strong references to the background tasks
@@ -148,13 +150,13 @@ class AcdLink:
 class Supervisor:
     """A supervisor's leg on a bridged call (the ACD's ``monitor``)."""
 
-    leg: int
+    leg: Leg
     contact: str
     mode: str  # listen, whisper, barge, intercept
     by: str  # the supervisor's name
     ring_until: float = 0.0  # the loop's time after which a leg not yet answered is hung up
     joined: bool = False  # answered: his audio paths follow ``mode``
-    links: frozenset[tuple[int, int]] = frozenset()  # the one-way paths (src, dst) made for him
+    links: frozenset[tuple[int, int]] = frozenset()  # the one-way paths (src, dst) made for him (keys)
 
 
 def monitor_links(mode: str, caller: int, agent: int, supervisor: int) -> frozenset[tuple[int, int]]:
@@ -176,22 +178,23 @@ def caller_number(remote_uri: str) -> str:
     return m.group(1) if m else remote_uri
 
 
-async def queue_transfer(call: Any, action: Transfer) -> Input:
-    """Answer a ``Transfer`` to ``queue:NAME`` (see the module docstring)."""
+async def queue_transfer(call: CallControl, action: Transfer, link: AcdLink | None, cid: str,
+                         caller: str) -> Input:
+    """Answer a ``Transfer`` to ``queue:NAME`` (see the module docstring) through the worker's
+    ``link`` (None: no ``[acd]``); ``cid`` is the call's id in the ACD (the SIP Call-ID),
+    ``caller`` his number (``caller_number``)."""
     await call.queue_prompts(action.prompts)
     await call.answer()
     await call.drain()
     if call.hung_up:
         return Hangup()
-    if call.acd is None:
+    if link is None:
         log.warning("call %s: %s needs [acd] url in the SIP config", call.key, action.dest)
         return TransferDone(None, error="error.unsupported.uri")
     from agent_queue.client import AcdClientError
 
-    cid = str(call.details.get("call_id") or call.key)
-    caller = caller_number(str(call.details.get("remote_uri", "")))
     try:
-        acd = await call.acd.client()
+        acd = await link.client()
         queued = await acd.transfer(action.dest, action.aai, cid, caller)
     except ValueError as exc:
         log.info("call %s: %s", call.key, exc)
@@ -201,10 +204,10 @@ async def queue_transfer(call: Any, action: Transfer) -> Input:
         return TransferDone(None, error="error.connection.baddestination" if exc.status in (404, 422)
                             else "error.connection.noroute")
     except Exception as exc:  # aiohttp's errors, a time-out: the ACD is away
-        log.warning("call %s: the ACD at %s: %s", call.key, call.acd.url, exc)
+        log.warning("call %s: the ACD at %s: %s", call.key, link.url, exc)
         return TransferDone(None, error="error.connection.noroute")
     log.info("call %s queued as %s in %s (%s)", call.key, cid, action.dest, queued.state)
-    waiting = QueuedCaller(call, action, acd, cid, caller)
+    waiting = QueuedCaller(call, action, link, acd, cid, caller)
     try:
         if queued.exit is not None:
             return await waiting.leave(queued.exit.get("destination"))
@@ -276,20 +279,22 @@ class Reports:
 class QueuedCaller:
     """One caller's stay in the queue: the loop over ACD actions and leg events."""
 
-    def __init__(self, call: Any, action: Transfer, acd: Any, cid: str, caller: str = "") -> None:
+    def __init__(self, call: CallControl, action: Transfer, link: AcdLink, acd: Any, cid: str,
+                 caller: str = "") -> None:
         self.call, self.action, self.acd, self.cid, self.caller = call, action, acd, cid, caller
-        self.reconnect_timeout: float = call.acd.reconnect_timeout
+        self.link = link
+        self.reconnect_timeout: float = link.reconnect_timeout
         self.reports = Reports(acd, cid, f"call {call.key}", self.reconnect_timeout)
         self.watcher: asyncio.Task[None] | None = None
         self.lost = False  # the ACD stayed away longer than reconnect_timeout
-        self.ringing: dict[int, str] = {}  # agent legs ringing -> agent id
-        self.told_ringing: set[int] = set()
-        self.stopped: set[int] = set()  # legs we hung up on the ACD's word (no report)
-        self.bridged: tuple[int, str] | None = None
+        self.ringing: dict[Leg, str] = {}  # agent legs ringing -> agent id
+        self.told_ringing: set[Leg] = set()
+        self.stopped: set[Leg] = set()  # legs we hung up on the ACD's word (no report)
+        self.bridged: tuple[Leg, str] | None = None
         self.bridged_at = 0.0
         self.supervisor: Supervisor | None = None  # monitoring the bridged call
         self.intercepted = False  # the supervisor took the caller: he is the bridged party
-        self.music: Any = None
+        self.music: Clip | None = None
         self.music_token: int | None = None
         self.pending: asyncio.Task[Any] | None = None
         self.finished = False  # the ACD's last action (Leave/Ended) was taken
@@ -300,7 +305,7 @@ class QueuedCaller:
     # -- helpers ---------------------------------------------------------------------------------
     def _next(self) -> None:
         self.pending = asyncio.get_running_loop().create_task(self.acd.next_action(self.cid))
-        self.pending.add_done_callback(lambda _: self.call._wake.set())
+        self.pending.add_done_callback(lambda _: self.call.wake())
 
     async def report(self, op: str, *args: Any, **kwargs: Any) -> bool:
         return await self.reports.send(op, *args, **kwargs)
@@ -319,7 +324,7 @@ class QueuedCaller:
                 await asyncio.wait_for(self.acd.online.wait(), self.reconnect_timeout)
             except TimeoutError:
                 self.lost = True
-                self.call._wake.set()
+                self.call.wake()
                 return
             await self.reattach()
 
@@ -342,19 +347,19 @@ class QueuedCaller:
         except UNREACHABLE as exc:  # away again: the next hello re-attaches
             log.info("call %s: the ACD went away again: %s", self.call.key, exc)
 
-    def hang_up_leg(self, leg: int) -> None:
-        self.call.engine.submit(self.call.engine.hangup, leg, 0)
+    def hang_up_leg(self, leg: Leg) -> None:
+        self.call.legs.hang_up(leg)
 
     def stop_music(self) -> None:
-        if self.music_token is not None and self.music_token in self.call.outstanding:
-            self.call.engine.submit(self.call.engine.stop_token, self.call.key, self.music_token)
+        if self.music_token is not None:
+            self.call.stop(self.music_token)
         self.music_token = None
 
     async def hold_music(self) -> None:
         call = self.call
-        if self.music is None or self.bridged is not None or call.outstanding or call.hung_up:
+        if self.music is None or self.bridged is not None or call.playing or call.hung_up:
             return
-        self.music_token = await call.play_clip(self.music.path, self.music.seconds, bargein=True)
+        self.music_token = call.play_clip(self.music, bargein=True)
 
     def close(self) -> None:
         """Stop the pending read and the watch; drain the ACD's last events in the background
@@ -376,9 +381,9 @@ class QueuedCaller:
     # -- the loop ----------------------------------------------------------------------------------
     async def run(self) -> Input:
         call, action = self.call, self.action
-        src = action.transferaudio or call.acd.music
+        src = action.transferaudio or self.link.music
         if src:
-            self.music = await call.renderer.audio(src, call.fetcher)
+            self.music = await call.audio(src)
         call.keys.clear()
         self._next()
         loop = asyncio.get_running_loop()
@@ -416,32 +421,27 @@ class QueuedCaller:
         call = self.call
         if call.hung_up or self.lost or (self.pending is not None and self.pending.done()):
             return True
-        if call.keys or (self.music is not None and not call.outstanding):
+        if call.keys or (self.music is not None and not call.playing):
             return True
-        for leg in self.ringing:
-            st = call.other.get(leg, {})
-            if "disconnected" in st or answered(st) or (
-                    "early" in st and leg not in self.told_ringing):
-                return True
-        return False
+        return any(leg.ended or leg.answered or (leg.early and leg not in self.told_ringing)
+                   for leg in self.ringing)
 
     async def check_legs(self, now: float) -> None:
         call = self.call
         for leg, agent in list(self.ringing.items()):
-            st = call.other.get(leg, {})
-            if "disconnected" in st:
+            if leg.ended:
                 del self.ringing[leg]
                 if leg not in self.stopped:
-                    log.info("call %s: agent %s did not answer (%s)", call.key, agent, st["disconnected"])
+                    log.info("call %s: agent %s did not answer (%s)", call.key, agent, leg.disconnected)
                     await self.report("no_answer", agent)
-            elif answered(st):
+            elif leg.answered:
                 del self.ringing[leg]
                 await self.connect(leg, agent, now)
-            elif "early" in st and leg not in self.told_ringing:
+            elif leg.early and leg not in self.told_ringing:
                 self.told_ringing.add(leg)
                 await self.report("ringing", agent)
 
-    async def connect(self, leg: int, agent: str, now: float) -> None:
+    async def connect(self, leg: Leg, agent: str, now: float) -> None:
         call = self.call
         if self.bridged is not None or not await self.report("answered", agent):
             self.stopped.add(leg)
@@ -452,20 +452,18 @@ class QueuedCaller:
             self.hang_up_leg(other)
         self.ringing.clear()
         self.music_token = None
-        await call.engine.run(call.engine.stop_play, call.key)
-        await call.engine.run(call.engine.bridge, call.key, leg)
+        call.stop()
+        await call.legs.bridge(call.key, leg.key)
         self.bridged, self.bridged_at = (leg, agent), now
         log.info("call %s bridged to agent %s", call.key, agent)
 
     async def talk(self) -> Input:
-        """The caller and the agent are bridged: ``SipCall.bridge_until_end`` (the bridged
+        """The caller and the agent are bridged: ``bridge.bridge_until_end`` (the bridged
         transfer's own wait: hang-ups, the transfer's grammars, maxtime, lost RTP), while the
         ACD's actions are still read (``Ended``: a supervisor's forced hang-up ends the agent's
         leg, which ends the bridge; ``Monitor``: a supervisor joins) and a supervisor's leg is
         followed (answered: joined by his mode; an intercept makes his leg the bridged one)."""
         from agent_queue.client import TERMINAL, Monitor
-
-        from .call import DIALOG_FAILED
 
         call = self.call
         assert self.bridged is not None
@@ -511,23 +509,19 @@ class QueuedCaller:
             for task in (bridge, news):
                 if task is not None:
                     await cancel_for_sure(task)
-            call.listener = None
             self.end_monitoring()
         leg, _ = self.bridged
-        state = call.other.setdefault(leg, {})
         duration = loop.time() - self.bridged_at
         if call.hung_up:
             self.hang_up_leg(leg)
             if not by_acd:
                 await self.report("hangup", by="caller")
             return Hangup()
-        call.engine.submit(call.engine.unbridge, call.key)
-        if "disconnected" in state:
+        call.legs.unbridge(call.key)
+        if leg.ended:
             if not by_acd:
                 await self.report("hangup", by="supervisor" if self.intercepted else "agent")
-            code = state["disconnected"][0]
-            far = "network_disconnect" if code in DIALOG_FAILED or code >= 500 else "far_end_disconnect"
-            return self.outcome(far, duration)
+            return self.outcome(end_outcome(leg.code), duration)
         self.hang_up_leg(leg)
         await self.report("hangup", by="caller")
         if isinstance(ended, TransferDone):
@@ -535,12 +529,11 @@ class QueuedCaller:
         return self.outcome(ended, duration)
 
     def _bridge(self) -> asyncio.Task[str | TransferDone]:
-        """Wait out the bridge with the bridged leg (``SipCall.bridge_until_end``)."""
+        """Wait out the bridge with the bridged leg (``bridge.bridge_until_end``)."""
         assert self.bridged is not None
         leg, _ = self.bridged
-        state = self.call.other.setdefault(leg, {})
         return asyncio.get_running_loop().create_task(
-            self.call.bridge_until_end(self.action, leg, state, self.bridged_at))
+            bridge_until_end(self.call, self.action, leg, self.bridged_at))
 
     # -- a supervisor on the bridged call (the ACD's ``monitor``) ---------------------------------
     async def monitor(self, got: Any) -> bool:
@@ -559,12 +552,12 @@ class QueuedCaller:
             return sup.joined and self.relink()
         self.end_monitoring()
         try:
-            leg = await call.dial(got.contact, None)
+            leg = await call.legs.dial(got.contact)
         except Exception as exc:
             log.info("call %s: cannot dial supervisor %s at %s: %s", call.key, got.supervisor,
                      got.contact, exc)
             return False
-        ring_until = asyncio.get_running_loop().time() + call.acd.monitor_ring_timeout
+        ring_until = asyncio.get_running_loop().time() + self.link.monitor_ring_timeout
         self.supervisor = Supervisor(leg, got.contact, got.mode, got.supervisor, ring_until)
         log.info("call %s: dialling supervisor %s at %s (%s)", call.key, got.supervisor,
                  got.contact, got.mode)
@@ -574,8 +567,7 @@ class QueuedCaller:
         sup = self.supervisor
         if sup is None:
             return True
-        st = self.call.other.get(sup.leg, {})
-        return "disconnected" in st or (not sup.joined and answered(st))
+        return sup.leg.ended or (not sup.joined and sup.leg.answered)
 
     async def supervisor_moved(self) -> bool:
         """The supervisor's leg answered (join him; True: an intercept), ended, or rang out
@@ -583,14 +575,13 @@ class QueuedCaller:
         sup = self.supervisor
         if sup is None:
             return False
-        st = self.call.other.get(sup.leg, {})
-        if "disconnected" in st:
-            log.info("call %s: supervisor %s left (%s)", self.call.key, sup.by, st["disconnected"])
+        if sup.leg.ended:
+            log.info("call %s: supervisor %s left (%s)", self.call.key, sup.by, sup.leg.disconnected)
             self.supervisor = None  # his port left the bridge with its paths
             return False
-        if not sup.joined and not answered(st):
+        if not sup.joined and not sup.leg.answered:
             log.info("call %s: supervisor %s did not answer in %g s", self.call.key, sup.by,
-                     self.call.acd.monitor_ring_timeout)
+                     self.link.monitor_ring_timeout)
             self.end_monitoring()
             return False
         sup.joined = True
@@ -600,15 +591,15 @@ class QueuedCaller:
     def relink(self) -> bool:
         """Make the joined supervisor's audio paths those of his mode; True for an intercept
         (``intercept`` makes them)."""
-        sup, engine = self.supervisor, self.call.engine
+        sup, legs = self.supervisor, self.call.legs
         assert sup is not None and self.bridged is not None
         if sup.mode == "intercept":
             return True
-        want = monitor_links(sup.mode, self.call.key, self.bridged[0], sup.leg)
+        want = monitor_links(sup.mode, self.call.key, self.bridged[0].key, sup.leg.key)
         for src, dst in sup.links - want:
-            engine.submit(engine.disconnect, src, dst)
+            legs.disconnect(src, dst)
         for src, dst in want - sup.links:
-            engine.submit(engine.connect, src, dst)
+            legs.connect(src, dst)
         sup.links = want
         return False
 
@@ -616,21 +607,21 @@ class QueuedCaller:
         """The supervisor takes the caller: the caller is bridged to his leg and the agent's leg
         ends (the ACD ended the agent's part when it sent the intercept: nothing to report).
         Returns the wait of the new bridge (the old one's, when his leg is gone already)."""
-        call, engine, sup = self.call, self.call.engine, self.supervisor
+        call, legs, sup = self.call, self.call.legs, self.supervisor
         assert sup is not None and self.bridged is not None
         await cancel_for_sure(bridge)
         agent_leg, agent = self.bridged
         for src, dst in sup.links:
-            engine.submit(engine.disconnect, src, dst)
+            legs.disconnect(src, dst)
         sup.links = frozenset()
-        await engine.run(engine.unbridge, call.key)
+        legs.unbridge(call.key)
         try:
-            await engine.run(engine.bridge, call.key, sup.leg)
+            await legs.bridge(call.key, sup.leg.key)
         except KeyError:  # a leg ended meanwhile (his: the agent keeps the caller; the caller's)
             log.info("call %s: the intercept by %s found a leg gone", call.key, sup.by)
             self.end_monitoring()
             with contextlib.suppress(KeyError):
-                await engine.run(engine.bridge, call.key, agent_leg)
+                await legs.bridge(call.key, agent_leg.key)
             return self._bridge()  # ends at once if the caller or the agent is gone
         self.hang_up_leg(agent_leg)
         self.bridged, self.supervisor, self.intercepted = (sup.leg, sup.by), None, True
@@ -642,9 +633,8 @@ class QueuedCaller:
         sup, self.supervisor = self.supervisor, None
         if sup is None:
             return
-        engine = self.call.engine
         for src, dst in sup.links:
-            engine.submit(engine.disconnect, src, dst)
+            self.call.legs.disconnect(src, dst)
         self.hang_up_leg(sup.leg)
 
     def outcome(self, outcome: str, duration: float, done: TransferDone | None = None) -> TransferDone:
@@ -687,7 +677,7 @@ class QueuedCaller:
                 await call.queue_prompts((Prompt(ssml="", text=text, bargein=True),))
             case Bridge(agent=agent, contact=contact):
                 try:
-                    leg = await call.dial(contact, self.action.aai)
+                    leg = await call.legs.dial(contact, uui(self.action.aai))
                 except Exception as exc:
                     log.info("call %s: cannot ring agent %s at %s: %s", call.key, agent, contact, exc)
                     await self.report("no_answer", agent)
@@ -727,10 +717,8 @@ class QueuedCaller:
             self.hang_up_leg(leg)
         self.ringing.clear()
         self.stop_music()
-        await self.call.engine.run(self.call.engine.stop_play, self.call.key)
+        self.call.stop()
         if not destination:
             return TransferDone("noanswer")
         onward = replace(self.action, dest=destination, prompts=(), transferaudio=None)
-        if onward.type == "blind":
-            return await self.call.blind(onward)
-        return await self.call.bridged(onward)
+        return await (blind if onward.type == "blind" else bridged)(self.call, onward)

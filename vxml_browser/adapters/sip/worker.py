@@ -1,7 +1,8 @@
 """A worker process: one pjsua2 ``Engine`` thread, one asyncio loop, one task per call.
 
 The engine thread (``engine.py``) owns PJSIP; the loop owns the interpreters. An incoming call
-is posted to the loop, which creates its ``SipCall`` and runs the session; every later event of
+is posted to the loop, which creates its ``SipCall`` and runs the session on it
+(``telephony.new_session`` and ``drive``, as every platform does); every later event of
 that leg is posted in order to ``Worker.dispatch``. Every fetch of a call sends its SIP Call-ID
 as ``X-Call-ID``; when the call ends the worker POSTs a call record (JSON) to
 ``call_records_url`` (the app server's ``/calls``).
@@ -22,14 +23,14 @@ from typing import Any
 
 import aiohttp
 
-from ...core.actions import Exit, Fetch
-from ...core.inputs import Fetched, Start
+from ...core.inputs import Start
 from ...core.interpreter import DocumentCache
-from ...core.session import Session
 from ..cache import HttpCache
 from ..media import MediaCache
-from .call import CallRecord, SipCall, connection_vars
+from ..telephony import drive, new_session
+from .call import SipCall
 from .config import SipConfig
+from .connection import CallRecord, connection_vars
 from .engine import Engine, EngineConfig
 from .prompts import PromptRenderer, load_synthesizers
 
@@ -104,11 +105,11 @@ class Worker:
     # -- engine thread entry points --------------------------------------------------------------
     def _incoming(self, key: int, details: dict[str, Any]) -> Any:
         assert self.engine is not None
-        self.engine._post(self.new_call, key, details)
+        self.engine.post(self.new_call, key, details)
         engine = self.engine
 
         def sink(kind: str, arg: Any) -> None:
-            engine._post(self.dispatch, key, kind, arg)
+            engine.post(self.dispatch, key, kind, arg)
 
         return sink
 
@@ -149,24 +150,16 @@ class Worker:
         record = CallRecord(details.get("call_id", ""), details.get("remote_uri", ""),
                             details.get("local_uri", ""), app, time.time(), worker=self.index)
         self.records[call.key] = record
-        session = Session(documents=self.documents, **self.config.limits.session_options())
+        session = new_session(documents=self.documents, limits=self.config.limits.session_options())
         try:
             if not app:
                 record.cause = "no-app"
                 await call.hangup(404)
                 return
-            action = session.start(Start(app, connection_vars(details)))
-            while not isinstance(action, Exit):
-                if isinstance(action, Fetch):
-                    received = await call.fetch(action)
-                    if action.kind == "document" and isinstance(received, Fetched):
-                        call.base = received.uri
-                else:
-                    received = await call.handle(action)
-                action = session.send(received)
+            end = await drive(session, Start(app, connection_vars(details)), call, call.fetcher)
             if not call.hung_up:
                 await call.drain(60)
-            record.cause = "remote-hangup" if call.remote_hangup else action.reason
+            record.cause = "remote-hangup" if call.remote_hangup else end.reason
         except Exception:
             log.exception("call %s failed", call.key)
             record.cause = "platform-error"

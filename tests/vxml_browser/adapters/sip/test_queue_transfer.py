@@ -25,7 +25,7 @@ from vxml_browser.adapters.sip import queue_transfer as qt
 from vxml_browser.adapters.sip.call import SipCall
 from vxml_browser.adapters.sip.config import load_config
 from vxml_browser.adapters.sip.prompts import PromptRenderer
-from vxml_browser.adapters.sip.queue_transfer import AcdLink, queue_transfer
+from vxml_browser.adapters.sip.queue_transfer import AcdLink
 from vxml_browser.core.actions import Transfer
 from vxml_browser.core.inputs import Hangup, TransferDone
 
@@ -89,7 +89,7 @@ class LegEngine(FakeEngine):
         self.dialled.append((leg, dest, headers))
         return leg
 
-    def _post(self, fn: Callable[..., None], *args: Any) -> None:
+    def post(self, fn: Callable[..., None], *args: Any) -> None:
         asyncio.get_running_loop().call_soon(fn, *args)
 
     def _record(self, name: str, *args: Any) -> Any:
@@ -104,7 +104,7 @@ class LegEngine(FakeEngine):
         elif name == "stop_play":
             for token in list(call.outstanding):
                 call.on_event("played", token)
-        elif name == "hangup" and args[0] in self.sinks and "disconnected" not in call.other.get(args[0], {}):
+        elif name == "hangup" and args[0] in self.sinks and not call.legs.legs[args[0]].ended:
             self.sinks[args[0]]("disconnected", (487, "Request Terminated"))
 
     def leg(self, leg: int, *events: tuple[str, Any]) -> None:
@@ -220,7 +220,7 @@ class Caller:
     def transfer(self, dest: str = "queue:sales") -> asyncio.Task[Any]:
         action = Transfer(prompts=(), dest=dest, type="bridge", connecttimeout_s=30, maxtime_s=0,
                           transferaudio=None, aai="account=7")
-        self.task = asyncio.get_running_loop().create_task(queue_transfer(self.call, action))
+        self.task = asyncio.get_running_loop().create_task(self.call.transfer(action))
         return self.task
 
     async def result(self, timeout: float = 5.0) -> Any:

@@ -1,4 +1,7 @@
-"""``SipCall`` answering actions, against a fake engine (no pjsua2, no sockets)."""
+"""``SipCall`` answering actions, against a fake engine (no pjsua2, no sockets).
+
+The tests wait on the call's own state (``soon``), not for a fixed time; when the recording ends is ``RecordEndpointer``'s, tested with frames in
+``tests/vxml_browser/adapters/test_endpointer.py``."""
 
 from __future__ import annotations
 
@@ -62,6 +65,15 @@ def call(tmp_path) -> SipCall:
     return c
 
 
+async def soon(condition: Any, timeout_s: float = 5.0) -> None:
+    """Wait until ``condition()`` holds (the prompts render on a thread: the loop must run)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    while not condition():
+        assert loop.time() < deadline, "the call never got there"
+        await asyncio.sleep(0.001)
+
+
 def collect(prompts: tuple[Prompt, ...] = (), phase: str = "start", timeout: float = 0.05) -> Collect:
     return Collect(prompts=prompts, phase=phase, timeout_s=timeout, interdigittimeout_s=timeout,  # type: ignore[arg-type]
                    termtimeout_s=timeout, termchar="#", inputmodes=frozenset({"dtmf"}), bargein=True,
@@ -73,24 +85,24 @@ def prompt(bargein: bool = True) -> Prompt:
 
 
 async def test_the_timer_starts_when_the_prompts_end(call: SipCall) -> None:
-    task = asyncio.create_task(call.handle(collect((prompt(),))))
-    await asyncio.sleep(0.1)
-    assert not task.done(), "the noinput timer ran while the prompt played"
+    task = asyncio.create_task(call.collect(collect((prompt(),))))
+    done, _ = await asyncio.wait({task}, timeout=0.2)  # four times the 0.05 s timer
+    assert not done, "the noinput timer ran while the prompt played"
     assert call.engine.names()[:2] == ["answer", "play"]  # type: ignore[attr-defined]
     call.on_event("played", 1)
     assert await task == NoInput()
 
 
 async def test_a_key_during_a_bargein_prompt_answers_at_once(call: SipCall) -> None:
-    task = asyncio.create_task(call.handle(collect((prompt(),))))
-    await asyncio.sleep(0.01)
+    task = asyncio.create_task(call.collect(collect((prompt(),))))
+    await soon(lambda: call.playing)
     call.on_event("dtmf", ("5", "rfc2833"))
     assert await task == DtmfKey("5")
 
 
 async def test_keys_during_a_prompt_without_bargein_are_dropped(call: SipCall) -> None:
-    task = asyncio.create_task(call.handle(collect((prompt(bargein=False),))))
-    await asyncio.sleep(0.01)
+    task = asyncio.create_task(call.collect(collect((prompt(bargein=False),))))
+    await soon(lambda: call.playing)
     call.on_event("dtmf", ("5", "rfc2833"))
     call.on_event("played", 1)
     assert await task == NoInput()
@@ -99,14 +111,14 @@ async def test_keys_during_a_prompt_without_bargein_are_dropped(call: SipCall) -
 async def test_buffered_keys_answer_the_next_phases(call: SipCall) -> None:
     call.on_event("dtmf", ("1", "info"))
     call.on_event("dtmf", ("2", "info"))
-    assert await call.handle(collect()) == DtmfKey("1")
-    assert await call.handle(collect(phase="interdigit")) == DtmfKey("2")
-    assert await call.handle(collect(phase="interdigit")) == NoInput()
+    assert await call.collect(collect()) == DtmfKey("1")
+    assert await call.collect(collect(phase="interdigit")) == DtmfKey("2")
+    assert await call.collect(collect(phase="interdigit")) == NoInput()
 
 
 async def test_hangup_while_collecting(call: SipCall) -> None:
-    task = asyncio.create_task(call.handle(collect(timeout=5)))
-    await asyncio.sleep(0.01)
+    task = asyncio.create_task(call.collect(collect(timeout=5)))
+    await soon(lambda: call.answered)
     call.on_event("disconnected", (200, "Normal"))
     assert await task == Hangup()
     assert call.remote_hangup
@@ -115,10 +127,10 @@ async def test_hangup_while_collecting(call: SipCall) -> None:
 async def test_record_ended_by_a_key(call: SipCall) -> None:
     action = Record(prompts=(), beep=True, maxtime_s=10, finalsilence_s=0, dtmfterm=True,
                     media_type="audio/x-wav", timeout_s=5)
-    task = asyncio.create_task(call.handle(action))
-    await asyncio.sleep(0.05)
+    task = asyncio.create_task(call.record(action))
+    await soon(lambda: call.playing)
     call.on_event("played", 1)  # the beep
-    await asyncio.sleep(0.3)
+    await soon(lambda: "start_record" in call.engine.names())  # type: ignore[attr-defined]
     call.on_event("dtmf", ("#", "rfc2833"))
     got = await task
     assert isinstance(got, Recorded) and got.termchar == "#"
@@ -129,7 +141,7 @@ async def test_record_ended_by_a_key(call: SipCall) -> None:
 async def test_blind_transfer_before_answer_redirects(call: SipCall) -> None:
     action = Transfer(prompts=(), dest="sip:agent@127.0.0.1", type="blind", connecttimeout_s=5,
                       maxtime_s=0, transferaudio=None, aai=None)
-    assert await call.handle(action) == TransferDone("transferred")
+    assert await call.transfer(action) == TransferDone("transferred")
     assert call.engine.commands == [("redirect", (1, "sip:agent@127.0.0.1"))]  # type: ignore[attr-defined]
 
 
@@ -137,8 +149,8 @@ async def test_blind_transfer_refused(call: SipCall) -> None:
     call.answered = True
     action = Transfer(prompts=(), dest="sip:nobody@127.0.0.1", type="blind", connecttimeout_s=5,
                       maxtime_s=0, transferaudio=None, aai="x")
-    task = asyncio.create_task(call.handle(action))
-    await asyncio.sleep(0.01)
+    task = asyncio.create_task(call.transfer(action))
+    await soon(lambda: "xfer" in call.engine.names())  # type: ignore[attr-defined]
     call.on_event("xfer", (404, True))
     got = await task
     assert got == TransferDone(None, error="error.connection.baddestination")
@@ -156,7 +168,7 @@ def record_action(**kw: Any) -> Record:
 
 
 async def test_record_stops_at_maxtime(call: SipCall) -> None:
-    got = await call.handle(record_action(maxtime_s=0.3, media_type="audio/basic"))
+    got = await call.record(record_action(maxtime_s=0.3, media_type="audio/basic"))
     assert isinstance(got, Recorded) and got.maxtime and got.termchar is None
     assert got.recording.media_type == "audio/basic" and len(got.recording.data) == 8000
 
@@ -173,7 +185,7 @@ async def test_record_ends_after_final_silence(call: SipCall, tmp_path) -> None:
 
     engine._record = speech_then_silence  # type: ignore[attr-defined]
     call.answered = True
-    got = await call.handle(record_action(finalsilence_s=0.5))
+    got = await call.record(record_action(finalsilence_s=0.5))
     assert isinstance(got, Recorded) and not got.maxtime and got.termchar is None
 
 
@@ -188,7 +200,7 @@ async def test_record_of_silence_is_noinput(call: SipCall) -> None:
 
     engine._record = silence  # type: ignore[attr-defined]
     call.answered = True
-    assert await call.handle(record_action(timeout_s=0.2)) == NoInput()
+    assert await call.record(record_action(timeout_s=0.2)) == NoInput()
 
 
 @pytest.mark.parametrize(("code", "error"), [(401, "error.connection.noauthorization"),
@@ -200,6 +212,6 @@ async def test_record_of_silence_is_noinput(call: SipCall) -> None:
 def test_a_transfer_status_that_names_an_error_gives_that_error(code: int, error: str | None) -> None:
     """VoiceXML 2.0 §2.3.7.2.2: refused credentials and a forbidden destination are
     error.connection.noauthorization; a destination that does not exist is baddestination."""
-    from vxml_browser.adapters.sip.call import setup_error
+    from vxml_browser.adapters.sip.leg import setup_error
 
     assert setup_error(code) == error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vxml_browser.adapters.sip.call import connection_vars
+from vxml_browser.adapters.sip.connection import connection_vars
 from vxml_browser.adapters.sip.engine import info_digit, message_body, parse_headers
 from vxml_browser.adapters.sip.pool import bye_request
 
