@@ -4,7 +4,7 @@ Staff edit an app's prompt texts and audio, menu entries and their targets, open
 holidays and the night/holiday messages; the next page a caller fetches uses them (the content
 cache is dropped on save). Behind a login with roles (``settings.ROLES``): ``[[admin.users]]``
 name + PBKDF2 hash + role, and ``[admin] password_hash`` (or VXML_ADMIN_PASSWORD_HASH) as user
-"admin" with role admin. Each handler names the least role it needs (``_require``): viewers
+"admin" with role admin. Each handler names the least role it needs (``require``): viewers
 read pages, call records (``GET /calls/ID``), recordings and faxes; editors also save content
 and reload the config; admins also list users and end their sessions. A session is a random id
 in an HttpOnly, SameSite=Strict cookie, kept server-side for ``SESSION_TTL_S``; every form
@@ -29,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from .apps import LoadedApp
 from .calls import write_durably
 from .content import DAYS
+from .keys import ADMIN, ADMIN_ENV, ADMIN_SESSION, APPS, CALL_LOG, DB, RELOAD, SETTINGS
 from .security import verify_password
 from .settings import AdminUser
 
@@ -85,11 +86,6 @@ class AdminState:
         return len(ended)
 
 
-ADMIN = web.AppKey("admin", AdminState)
-SESSION = web.RequestKey("admin_session", AdminSession)
-ENV = web.AppKey("admin_env", Environment)
-
-
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates" / "admin")),
                       autoescape=True, undefined=StrictUndefined, auto_reload=True)
@@ -97,16 +93,14 @@ def _env() -> Environment:
 
 
 def _render(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
-    session = request.get(SESSION)
-    body = request.app[ENV].get_template(name).render(
+    session = request.get(ADMIN_SESSION)
+    body = request.app[ADMIN_ENV].get_template(name).render(
         role=session.role if session else "", user=session.user if session else "", **values)
     return web.Response(text=body, status=status, content_type="text/html",
                         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
 
 
 def _apps(request: web.Request) -> dict[str, LoadedApp]:
-    from .server import APPS
-
     return request.app[APPS]
 
 
@@ -115,7 +109,7 @@ def admin_session(request: web.Request) -> AdminSession | None:
     return request.app[ADMIN].session(request.cookies.get(SESSION_COOKIE))
 
 
-def _require(request: web.Request, role: str = "viewer") -> str:
+def require(request: web.Request, role: str = "viewer") -> str:
     """The session's CSRF token: a redirect to the login page without a session, 403 when the
     session's role is below ``role``."""
     if not request.app[ADMIN].users:
@@ -126,7 +120,7 @@ def _require(request: web.Request, role: str = "viewer") -> str:
     if not AdminUser(session.user, "", session.role).may(role):
         log.warning("admin %s (%s) refused %s %s", session.user, session.role, request.method, request.path)
         raise web.HTTPForbidden(text=f"this needs the {role} role; you are {session.role}")
-    request[SESSION] = session
+    request[ADMIN_SESSION] = session
     return session.csrf
 
 
@@ -175,7 +169,7 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    csrf = _require(request)
+    csrf = require(request)
     await _check_csrf(request, csrf)
     request.app[ADMIN].sessions.pop(request.cookies.get(SESSION_COOKIE, ""), None)
     resp = web.HTTPSeeOther("/admin/login")
@@ -184,26 +178,24 @@ async def logout(request: web.Request) -> web.Response:
 
 
 async def home(request: web.Request) -> web.Response:
-    csrf = _require(request)
+    csrf = require(request)
     return _render(request, "home.html.j2", apps=_apps(request), csrf_token=csrf)
 
 
 async def reload(request: web.Request) -> web.Response:
     """Re-read the config file now and drop every app's content cache (editor)."""
-    from .server import SETTINGS, reload_config
-
-    csrf = _require(request, "editor")
+    csrf = require(request, "editor")
     await _check_csrf(request, csrf)
-    ok = request.app[SETTINGS].config_path is None or reload_config(request.app)
+    ok = request.app[SETTINGS].config_path is None or request.app[RELOAD]()
     for app in _apps(request).values():
         app.content.invalidate()
-    log.info("admin %s reloaded the config", request[SESSION].user)
+    log.info("admin %s reloaded the config", request[ADMIN_SESSION].user)
     raise web.HTTPSeeOther("/admin/?" + _q(**({"reloaded": "1"} if ok else {"error": "config not reloaded"})))
 
 
 async def users_page(request: web.Request) -> web.Response:
     """The users from the config, their roles and live sessions (admin)."""
-    csrf = _require(request, "admin")
+    csrf = require(request, "admin")
     state = request.app[ADMIN]
     live = {name: sum(1 for s in state.sessions.values() if s.user == name) for name in state.users}
     return _render(request, "users.html.j2", users=sorted(state.users.values(), key=lambda u: u.name),
@@ -212,20 +204,19 @@ async def users_page(request: web.Request) -> web.Response:
 
 async def end_user_sessions(request: web.Request) -> web.Response:
     """Sign a user out everywhere (admin)."""
-    csrf = _require(request, "admin")
+    csrf = require(request, "admin")
     await _check_csrf(request, csrf)
     name = request.match_info["user"]
     ended = request.app[ADMIN].end_sessions(name)
-    log.info("admin %s ended %d sessions of %s", request[SESSION].user, ended, name[:64])
+    log.info("admin %s ended %d sessions of %s", request[ADMIN_SESSION].user, ended, name[:64])
     raise web.HTTPSeeOther("/admin/users")
 
 
 async def recording(request: web.Request) -> web.FileResponse:
     """A stored recording of a call, by the CDR's recording index (viewer)."""
     from . import calls as cdr
-    from .server import CALL_LOG, DB
 
-    _require(request)
+    require(request)
     await request.app[CALL_LOG].flush()
     record = await request.app[DB].run(cdr.call_record, request.match_info["call_id"])
     index = int(request.match_info["index"])
@@ -241,7 +232,7 @@ def _targets(app: LoadedApp) -> list[str]:
 
 
 async def app_page(request: web.Request) -> web.Response:
-    csrf = _require(request)
+    csrf = require(request)
     app = _apps(request).get(request.match_info["app"])
     if app is None:
         raise web.HTTPNotFound()
@@ -251,7 +242,7 @@ async def app_page(request: web.Request) -> web.Response:
 
 
 async def save(request: web.Request) -> web.Response:
-    csrf = _require(request, "editor")
+    csrf = require(request, "editor")
     app = _apps(request).get(request.match_info["app"])
     if app is None:
         raise web.HTTPNotFound()
@@ -260,10 +251,10 @@ async def save(request: web.Request) -> web.Response:
     try:
         edits = _edits(request, app, section, form)
         for key, value in edits:
-            app.content.save(key, value, user=request[SESSION].user)
+            app.content.save(key, value, user=request[ADMIN_SESSION].user)
     except ValueError as exc:
         raise web.HTTPSeeOther(f"/admin/apps/{app.name}?{_q(error=str(exc))}") from None
-    log.info("admin %s saved %s of app %s", request[SESSION].user, ", ".join(k for k, _ in edits), app.name)
+    log.info("admin %s saved %s of app %s", request[ADMIN_SESSION].user, ", ".join(k for k, _ in edits), app.name)
     raise web.HTTPSeeOther(f"/admin/apps/{app.name}?{_q(saved=section)}")
 
 
@@ -313,8 +304,6 @@ def _edits(request: web.Request, app: LoadedApp, section: str, form: Any) -> lis
 
 
 def _store_audio(request: web.Request, app: LoadedApp, key: str, upload: Any) -> str:
-    from .server import SETTINGS
-
     media = upload.content_type.split(";")[0]
     ext = AUDIO_TYPES.get(media) or Path(upload.filename).suffix.lower()
     if ext not in AUDIO_TYPES.values():
@@ -328,10 +317,8 @@ def _store_audio(request: web.Request, app: LoadedApp, key: str, upload: Any) ->
 
 
 def setup_admin(root: web.Application) -> None:
-    from .server import SETTINGS
-
     root[ADMIN] = AdminState(root[SETTINGS].users())
-    root[ENV] = _env()
+    root[ADMIN_ENV] = _env()
     root.router.add_get("/admin/login", login_page)
     root.router.add_post("/admin/login", login)
     root.router.add_post("/admin/logout", logout)

@@ -3,7 +3,7 @@
 The faxes live in the fax store (``vxml_browser.adapters.fax.store``: its own ``fax_documents``
 table, created on first use, in the app server's database). Behind the admin login.
 
-To turn it on, one line in ``create_app`` after ``setup_admin(root)``::
+``create_app`` turns it on after ``setup_admin(root)``::
 
     from .fax import setup_fax
     setup_fax(root)
@@ -20,19 +20,12 @@ from aiohttp import web
 
 from vxml_browser.adapters.fax.store import FaxNotFound, FaxStore
 
-FAX_STORE = web.AppKey("fax_store", FaxStore)
-FAX_GUARD = web.AppKey("fax_guard", object)
-
-
-def admin_guard(request: web.Request) -> Any:
-    """The admin's login check (a redirect to the login page, or 403 when the admin is off)."""
-    from .admin import _require
-
-    return _require(request)
+from .admin import require
+from .keys import DB, FAX_GUARD, FAX_STORE
 
 
 def _store(request: web.Request) -> FaxStore:
-    request.app[FAX_GUARD](request)  # type: ignore[operator]
+    request.app[FAX_GUARD](request)
     return request.app[FAX_STORE]
 
 
@@ -89,11 +82,10 @@ async def fax_pdf(request: web.Request) -> web.Response:
 
 
 def setup_fax(root: web.Application, store: FaxStore | None = None,
-              guard: Callable[[web.Request], Any] = admin_guard) -> None:
-    """Add the fax views; the store defaults to the app server's database (``DB``)."""
+              guard: Callable[[web.Request], Any] = require) -> None:
+    """Add the fax views behind ``guard`` (the admin's login check: a redirect to the login
+    page, or 403 when the admin is off); the store defaults to the app server's database."""
     if store is None:
-        from .server import DB
-
         store = FaxStore(root[DB].engine)
     root[FAX_STORE] = store
     root[FAX_GUARD] = guard

@@ -51,10 +51,13 @@ from lxml import etree
 from sqlalchemy import MetaData
 
 from . import calls as cdr
+from .admin import setup_admin
 from .apps import LoadedApp, discover, load_app
 from .connectors import BackendError, HttpService
 from .content import Content
 from .db import Database
+from .fax import setup_fax
+from .keys import ADMIN, APPS, CALL_LOG, DB, FAILURES, RELOAD, SERVICES, SETTINGS, STATIC_APPS
 from .migrate import upgrade
 from .settings import SAMPLE_APPS, ServiceSettings, Settings, load_settings
 
@@ -67,13 +70,6 @@ for _type, _ext in (("application/voicexml+xml", ".vxml"), ("application/srgs+xm
     # aiohttp's file responses keep a table of their own
     getattr(web_fileresponse, "CONTENT_TYPES", mimetypes).add_type(_type, _ext)
 
-SETTINGS = web.AppKey("settings", Settings)
-DB = web.AppKey("db", Database)
-APPS = web.AppKey("apps", dict)  # name -> LoadedApp
-SERVICES = web.AppKey("services", dict)  # name -> HttpService
-CALL_LOG = web.AppKey("call_log", cdr.CallLog)
-STATIC_APPS = web.AppKey("static_apps", dict)  # name -> folder of plain VoiceXML files
-FAILURES = web.AppKey("failures", dict)  # call id -> back-end failures so far
 MAX_FAILURES = 3  # then the apology ends the call instead of sending the caller back
 
 SHARED_ONLY = frozenset({"page", "ivr", "end"})  # shared templates that are not pages
@@ -405,8 +401,6 @@ def reload_config(app: web.Application) -> bool:
     for name in [n for n in services if n != "__client__" and n not in fresh.services]:
         del services[name]
     services.update({name: HttpService(name, s, session) for name, s in fresh.services.items()})
-    from .admin import ADMIN
-
     app[ADMIN].users = fresh.users()
     log.info("config %s reloaded", settings.config_path)
     return True
@@ -490,11 +484,8 @@ def create_app(settings: Settings) -> web.Application:
     root.router.add_post("/calls", platform_record_handler)
     root.router.add_post("/calls/{call_id}/end", end_handler)
     root.router.add_get("/calls/{call_id}", record_handler)
-    from .admin import setup_admin
-
+    root[RELOAD] = functools.partial(reload_config, root)
     setup_admin(root)
-    from .fax import setup_fax  # received faxes under /admin/fax/, behind the admin login
-
-    setup_fax(root)
+    setup_fax(root)  # received faxes under /admin/fax/, behind the admin login
     log.info("app server ready with apps %s (started %s)", sorted(apps), time.strftime("%H:%M:%S"))
     return root
