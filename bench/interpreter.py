@@ -48,6 +48,7 @@ from lxml import etree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vxml_browser.adapters.telephony import new_session  # noqa: E402
 from vxml_browser.core.actions import Collect, Exit, Fetch, Play  # noqa: E402
 from vxml_browser.core.inputs import (  # noqa: E402
     Ack,
@@ -60,7 +61,6 @@ from vxml_browser.core.inputs import (  # noqa: E402
     Start,
 )
 from vxml_browser.core.interpreter import DocumentCache  # noqa: E402
-from vxml_browser.core.session import Session  # noqa: E402
 
 RESULT = Path(__file__).resolve().parent / "results" / "interpreter.json"
 GOAL_TPS = 5000
@@ -222,7 +222,7 @@ class Driver:
 def run_ours(laps: int, cache: DocumentCache, documents: dict[str, Fetched]) -> tuple[float, int]:
     """One call of ``laps`` laps; returns (seconds, transitions)."""
     driver = Driver(documents)
-    session = Session(documents=cache, max_steps=1 << 60)
+    session = new_session(documents=cache, limits={"max_steps": 1 << 60})
     start = time.perf_counter()
     action = session.start(Start(BASE + "main.vxml", {"bench": {"laps": laps}}))
     answer = driver.answer

@@ -1,9 +1,12 @@
 """A call's interpreter, sans-I/O: fed inputs, it hands back actions (ARCHITECTURE.md).
 
-    session = Session()
+    session = new_session(documents, trace, limits)   # adapters/telephony.py
     action = session.start(Start("http://app/main.vxml", {...session variables...}))
     while not isinstance(action, Exit):
         action = session.send(await platform.do(action))
+
+A platform does not write that loop: ``telephony.drive(session, start, telephony, fetcher)``
+is the one loop, and the one ``match`` over actions, for every platform.
 
 Inside, the FIA is a generator that yields an action wherever it must wait and receives the
 input that answers it. Uncaught events end the session with an ``Error`` action then ``Exit``.

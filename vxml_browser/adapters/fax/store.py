@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, String, create_engine
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from . import documents
 from .session import FaxResult
@@ -91,6 +91,7 @@ class FaxStore:
         self.engine = (create_engine(url_or_engine) if isinstance(url_or_engine, str)
                        else url_or_engine)
         FaxBase.metadata.create_all(self.engine)
+        self.db_session = sessionmaker(self.engine)
 
     def save(self, tiff: bytes | str, *, direction: Direction, result: FaxResult | None = None,
              call_id: str = "", meta: dict[str, Any] | None = None) -> str:
@@ -120,7 +121,7 @@ class FaxStore:
             row.resolution = f"{result.resolution[0]}x{result.resolution[1]}"
             row.duration_s = result.duration_s
         fax_id = row.id
-        with Session(self.engine) as session, session.begin():
+        with self.db_session() as session, session.begin():
             session.add(row)
         return fax_id
 
@@ -131,11 +132,11 @@ class FaxStore:
         return row
 
     def get(self, fax_id: str) -> FaxRecord:
-        with Session(self.engine) as session:
+        with self.db_session() as session:
             return _record(self._row(session, fax_id))
 
     def tiff(self, fax_id: str) -> bytes:
-        with Session(self.engine) as session:
+        with self.db_session() as session:
             return self._row(session, fax_id).tiff
 
     def page_png(self, fax_id: str, index: int) -> bytes:
@@ -145,7 +146,7 @@ class FaxStore:
         return documents.to_pdf(self.tiff(fax_id))
 
     def recent(self, limit: int = 50, direction: Direction | None = None) -> list[FaxRecord]:
-        with Session(self.engine) as session:
+        with self.db_session() as session:
             query = session.query(FaxDocument)
             if direction:
                 query = query.filter(FaxDocument.direction == direction)
@@ -153,11 +154,11 @@ class FaxStore:
             return [_record(r) for r in rows]
 
     def count(self) -> int:
-        with Session(self.engine) as session:
+        with self.db_session() as session:
             return session.query(FaxDocument).count()
 
     def delete(self, fax_id: str) -> None:
-        with Session(self.engine) as session, session.begin():
+        with self.db_session() as session, session.begin():
             session.delete(self._row(session, fax_id))
 
     def close(self) -> None:
