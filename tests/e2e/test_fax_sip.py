@@ -91,9 +91,10 @@ def test_two_pages_in_then_one_page_back(fax_platform: Platform, fresh: AppServe
     fresh.files["faxback.vxml"] = (FAXBACK.encode(), "application/voicexml+xml")
     fresh.files["reply.png"] = (reply, "image/png")
     got_back = os.path.join(tmp, "got-back.tif")
-    # Like a fax machine, the caller redials once when T.30 negotiation fails: this is a real-time
-    # call, and a loaded 2-core machine can starve its media thread for a moment. Every check
-    # below applies to the attempt that completes.
+    # Like a fax machine, the caller redials once when a T.30 session fails, either way: this is a
+    # real-time call, and a loaded 2-core machine can starve its media thread for a moment (CI saw
+    # the page back drop once after the two pages in had gone through). Every check below applies
+    # to the attempt that completes.
     for attempt in range(2):
         ua = UA(tmp, {"mode": "call", "dest": f"sip:faxback@127.0.0.1:{fax_platform.port}",
                       "user": "faxer", "fax_send": sent,
@@ -102,11 +103,11 @@ def test_two_pages_in_then_one_page_back(fax_platform: Platform, fresh: AppServe
                 pythonpath=WHEEL_215)
         events = ua.result(150)
         out = [e for e in events if e["event"] == "fax"]
-        if out and out[0]["ok"] or attempt:
+        back = [e for e in events if e["event"] == "fax-received"]
+        if out and out[0]["ok"] and back and back[0]["ok"] or attempt:
             break
     log = fax_platform.output()[-3000:]
     assert out and out[0]["ok"] and out[0]["pages"] == 2, (events, log)
-    back = [e for e in events if e["event"] == "fax-received"]
     assert back and back[0]["ok"] and back[0]["pages"] == 1, (events, log)
     assert wait_for(lambda: fresh.received["result"], 10), log
     result = fresh.received["result"][-1]  # the completed attempt's
