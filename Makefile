@@ -11,11 +11,9 @@ REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
 APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils baresip kamailio
-HOST ?= 127.0.0.1
-PORT ?= 8090
 APP ?= fund_hotline
 
-.PHONY: install run test conformance conformance-realworld bench fuzz lint clean
+.PHONY: install run console test conformance conformance-realworld bench fuzz lint clean
 
 install: $(STAMP)
 
@@ -32,10 +30,16 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --upgrade --no-warn-conflicts --target $(PJSUA2_215) pjsua2-python==2.15.1.post1
 	touch $(STAMP)
 
-# The app server with the sample apps on 127.0.0.1, and an interactive console call to APP
-# (fund_hotline, support_hotline or demo).
+# The whole platform on 127.0.0.1 (vxml_platform: app server, ACD with a demo team, SIP on :5060
+# behind Kamailio) until Ctrl-C; it needs no terminal. CONFIG: a platform.toml.
+CONFIG ?=
 run: install
-	$(PY) -m app_server.run_platform --host $(HOST) --port $(PORT) $(APP)
+	$(PY) -m vxml_platform $(if $(CONFIG),--config $(CONFIG)) up
+
+# An interactive console call to APP (fund_hotline, support_hotline or demo): on the running
+# platform's app server, or on one of its own when no platform runs.
+console: install
+	$(PY) -m vxml_platform $(if $(CONFIG),--config $(CONFIG)) console $(APP)
 
 test: install
 	SIP_PJSUA2_215=$(abspath $(PJSUA2_215)) $(PY) -m pytest -q -p no:cacheprovider tests
