@@ -5,7 +5,8 @@
 The script: {"port": 5081, "mode": "call" | "answer", ...}
   call:   "dest", "headers", "steps": [["wait", s], ["dtmf", "12#", "rfc2833"|"info"|"info-dtmf"],
           ["hangup"], ["until_disconnected", s], ["until_confirmed", s], ["play", "f.wav"],
-          ["until_fax_done", s], ["fax_receive", "in.tif", s], ["hold"], ["unhold"]],
+          ["until_fax_done", s], ["fax_receive", "in.tif", s], ["hold"], ["unhold"],
+          ["touch", "path"] (creates the file: the test knows the call got this far)],
           "record": "heard.wav",
           "fax_send": "out.tif" (a fax sent from when the call has media)
   answer: ..., "fax_answer": "in.tif" (a fax machine: receives from when the call has media)
@@ -371,6 +372,9 @@ def run_caller() -> None:
                 target.player.createPlayer(step[1], 1)
                 target.player.startTransmit(target.media)
                 note("play", file=step[1])
+        elif kind == "touch":  # ["touch", "path"]: a file the test waits for (this step is reached)
+            with open(step[1], "w"):
+                pass
         elif kind == "hold":  # re-INVITE with a=sendonly (RFC 3264 §8.4)
             call.setHold(pj.CallOpParam(True))
             note("hold")

@@ -1,0 +1,206 @@
+"""``make run``'s supervisor as a user meets it: ``python -m vxml_platform up`` with no terminal
+(stdin from /dev/null) brings up the app server, the ACD and the SIP pool behind Kamailio; a
+pjsua2 caller dials the fund hotline's number on the SIP port and hears its prompts; killing the
+ACD or a worker gets it restarted while a call on the other worker goes on; SIGINT stops
+everything and leaves no process behind.
+
+The SIP port is 5060 as ``make run`` has it (the app server and ACD on their defaults too) when
+those ports are free here; when a platform already runs on this machine they are free ports
+instead, and everything else is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vxml_browser.adapters.media import read_wav
+
+from .audio_check import envelope
+from .conftest import ROOT, UA, env, free_port, needs_espeak, needs_pjsua2, rtp_base
+
+pytestmark = [needs_pjsua2, needs_espeak]
+
+
+def port_free(port: int, kind: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Up:
+    """A ``vxml-platform up`` process and what it printed."""
+
+    def __init__(self, tmp: Path) -> None:
+        defaults = (port_free(5060, socket.SOCK_DGRAM) and port_free(8090, socket.SOCK_STREAM)
+                    and port_free(8095, socket.SOCK_STREAM))
+        self.sip_port, app_port, acd_port = (5060, 8090, 8095) if defaults else (
+            free_port(), free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM))
+        self.acd_url = f"http://127.0.0.1:{acd_port}"
+        self.config = tmp / "platform.toml"
+        self.config.write_text(f"""[platform]
+data_dir = "{tmp / 'data'}"
+sip_port = {self.sip_port}
+app_port = {app_port}
+acd_port = {acd_port}
+worker_base_port = {free_port()}
+rtp_port = {rtp_base(2)}
+""")
+        self.status_path = tmp / "data" / "run" / "status.json"
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.proc = subprocess.Popen([sys.executable, "-m", "vxml_platform", "--config", str(self.config), "up"],
+                                     cwd=ROOT, env=env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout_s: float) -> str:
+        """The next printed line holding ``text`` (AssertionError with the output when none)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"no {text!r} within {timeout_s} s:\n" + "\n".join(self.seen[-80:]))
+
+    def drain(self) -> None:
+        """Take what was printed so far (``wait_for`` then sees only what comes next)."""
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+
+    def status(self) -> dict[str, Any]:
+        return json.loads(self.status_path.read_text())
+
+    def worker_pids(self) -> dict[int, int]:
+        pids = {}
+        for line in self.seen:
+            if '"event": "worker-ready"' in line:
+                event = json.loads(line.split("| ", 1)[1])
+                pids[event["worker"]] = event["pid"]
+        return pids
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
+    platform = Up(tmp_path_factory.mktemp("platform-up"))
+    try:
+        platform.wait_for("the platform is up", 120)
+        yield platform
+    finally:
+        if platform.proc.poll() is None:
+            platform.proc.send_signal(signal.SIGINT)
+            try:
+                platform.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                platform.proc.kill()
+                platform.proc.wait()
+        platform.reader.join(10)  # at the end of the output
+        assert platform.proc.stdout is not None
+        platform.proc.stdout.close()
+
+
+def level(heard: str) -> float:
+    pcm, rate = read_wav(heard)
+    frames = envelope(np.asarray(pcm), rate)
+    return float(np.percentile(frames, 90)) if len(frames) else 0.0
+
+
+def test_up_without_a_terminal_answers_the_fund_hotline_number_with_its_prompts(up: Up, tmp_path: Path) -> None:
+    assert up.proc.poll() is None
+    heard = str(tmp_path / "heard.wav")
+    ua = UA(str(tmp_path), {"mode": "call", "dest": f"sip:1000@127.0.0.1:{up.sip_port}", "user": "caller",
+                            "record": heard, "steps": [["until_confirmed", 10], ["wait", 5], ["hangup"]]})
+    events = ua.result(60)
+    assert any(e["event"] == "state" and e["state"] == "CONFIRMED" for e in events), events
+    assert level(heard) > 300, "the caller heard silence"
+
+
+def test_status_shows_every_part_healthy(up: Up) -> None:
+    out = subprocess.run([sys.executable, "-m", "vxml_platform", "--config", str(up.config), "status"],
+                         cwd=ROOT, env=env(), capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    for part in ("app", "acd", "sip"):
+        assert any(line.split()[0] == part and line.rstrip().endswith(" healthy") for line in
+                   out.stdout.splitlines()[1:]), out.stdout
+
+
+def test_a_killed_acd_is_restarted(up: Up) -> None:
+    before = up.status()["parts"]["acd"]
+    os.kill(before["pid"], signal.SIGKILL)
+    up.wait_for("acd exited with -9: restarting it", 10)
+    up.wait_for("acd is back (restart 1)", 60)
+    after = up.status()["parts"]["acd"]
+    assert after["pid"] != before["pid"] and after["state"] == "healthy" and after["restarts"] == 1
+
+
+def test_a_killed_worker_is_restarted_while_the_call_on_the_other_goes_on(up: Up, tmp_path: Path) -> None:
+    up.drain()
+    workers = up.worker_pids()
+    assert len(workers) == 2, up.seen[-40:]
+    calls = [UA(str(tmp_path), {"mode": "call", "dest": f"sip:1000@127.0.0.1:{up.sip_port}", "user": f"c{i}",
+                                "record": str(tmp_path / f"heard-{i}.wav"),
+                                "steps": [["until_confirmed", 10], ["touch", str(tmp_path / f"up-{i}")],
+                                          ["wait", 10], ["hangup"]]}) for i in range(2)]
+    deadline = time.monotonic() + 20  # both answered (Kamailio spreads them round robin, one per worker)
+    while not all((tmp_path / f"up-{i}").exists() for i in range(2)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(workers[0], signal.SIGKILL)
+    died = json.loads(up.wait_for('"event": "worker-died"', 10).split("| ", 1)[1])
+    assert died["worker"] == 0 and died["calls"] == 1, died
+    restarted = json.loads(up.wait_for('"event": "worker-ready"', 30).split("| ", 1)[1])
+    assert restarted["worker"] == 0 and restarted["pid"] != workers[0]
+    ended = []
+    for ua in calls:
+        events = ua.result(60)
+        ended.append(next(e["t"] for e in events if e["event"] == "state" and e["state"] == "DISCONNECTED"))
+    early, late = sorted(ended)
+    assert early < 9 < late, ended  # the dead worker's call was ended; the other lasted its 10 s
+    assert up.status()["parts"]["sip"]["restarts"] == 0  # the pool restarted its worker itself
+
+
+def test_sigint_stops_every_part_and_leaves_no_process_behind(up: Up) -> None:
+    parts = [p["pid"] for p in up.status()["parts"].values()]
+    workers = list(up.worker_pids().values())
+    rundirs = [json.loads(line.split("| ", 1)[1])["rundir"] for line in up.seen if '"event": "ready"' in line]
+    up.proc.send_signal(signal.SIGINT)
+    assert up.proc.wait(60) == 0
+    left = []
+    for pid in [*parts, *workers]:
+        if Path(f"/proc/{pid}").exists():
+            left.append(pid)
+    for proc in Path("/proc").iterdir():  # Kamailio: started with the pool's run folder on its command line
+        if proc.name.isdigit():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if any(rundir in cmdline for rundir in rundirs) or str(up.config.parent) in cmdline:
+                left.append(int(proc.name))
+    assert not left, left
+    assert not up.status_path.exists()
