@@ -10,20 +10,29 @@ SUITE ?= $(SHARED)/conformance/w3c-vxml
 REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
-APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils baresip kamailio
+APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils baresip kamailio \
+  kamailio-websocket-modules nodejs npm
+# Installed without their recommends: rtpengine's would build a kernel module (we forward in
+# userspace; DEPENDENCIES.md, "The whole platform").
+APT_BARE_PACKAGES ?= rtpengine-daemon
 APP ?= fund_hotline
 
 .PHONY: install run console test conformance conformance-realworld bench fuzz lint clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml Makefile package.json package-lock.json
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing system packages:$$missing"; \
+	bare=""; for p in $(APT_BARE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || bare="$$bare $$p"; done; \
+	if [ -n "$$missing$$bare" ]; then \
+	  echo "installing system packages:$$missing$$bare"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  $$SUDO apt-get update -qq; \
+	  if [ -n "$$missing" ]; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing || exit 1; fi; \
+	  if [ -n "$$bare" ]; then DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$bare || exit 1; fi; \
 	fi
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev,speech,vosk-ko]'

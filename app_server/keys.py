@@ -38,6 +38,9 @@ ADMIN: web.AppKey[AdminState] = web.AppKey("admin")
 ADMIN_ENV: web.AppKey[Environment] = web.AppKey("admin_env")
 ADMIN_SESSION: web.RequestKey[AdminSession] = web.RequestKey("admin_session")
 
+PHONE_ENV: web.AppKey[Environment] = web.AppKey("phone_env")
+"""The web phone's templates (``phone.py``)."""
+
 FAX_STORE: web.AppKey[FaxStore] = web.AppKey("fax_store")
 FAX_GUARD: web.AppKey[Callable[[web.Request], Any]] = web.AppKey("fax_guard")
 """The fax views' login check (``admin.require`` by default)."""

@@ -21,6 +21,7 @@ Routes (``call`` is the call id, see ``calls.py``):
 - A page or ``<data>`` URL without ``call`` takes the request's ``X-Call-ID`` header (the SIP
   platform's Call-ID, mapped by ``calls.call_id_for``) as its call id.
 - ``/admin/...``: content maintenance behind a login (``admin.py``).
+- ``/phone``: the web phone (``phone.py``), ``/webui/...``: the browser modules it loads.
 
 A handler that raises (a failing back end, or a bug) never reaches the caller as a trace: the
 error is logged with its traceback, recorded in the CDR, and the caller hears the apology page.
@@ -59,6 +60,7 @@ from .db import Database
 from .fax import setup_fax
 from .keys import ADMIN, APPS, CALL_LOG, DB, FAILURES, RELOAD, SERVICES, SETTINGS, STATIC_APPS
 from .migrate import upgrade
+from .phone import setup_phone
 from .settings import SAMPLE_APPS, ServiceSettings, Settings, load_settings
 
 log = logging.getLogger("app_server")
@@ -487,5 +489,6 @@ def create_app(settings: Settings) -> web.Application:
     root[RELOAD] = functools.partial(reload_config, root)
     setup_admin(root)
     setup_fax(root)  # received faxes under /admin/fax/, behind the admin login
+    setup_phone(root)  # the web phone at /phone
     log.info("app server ready with apps %s (started %s)", sorted(apps), time.strftime("%H:%M:%S"))
     return root

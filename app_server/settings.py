@@ -26,6 +26,11 @@ name = "ops"
 password_hash = "pbkdf2_sha256$..."
 role = "editor"
 
+[phone]                      # the web phone at /phone (phone.py): a browser calls the apps over WebRTC
+ws_url = ""                  # the WebRTC edge's SIP WebSocket (vxml-platform sets it); "" = no web phone
+domain = "127.0.0.1"         # the SIP domain of the numbers dialled
+numbers = { "1000" = "fund_hotline" }  # the numbers offered (number -> what answers it)
+
 [services.NAME]              # HTTP back ends the apps use (see connectors.HttpService)
 url = "http://..."
 timeout_s = 3.0
@@ -88,6 +93,9 @@ class Settings:
     call_records_token: str = ""
     max_upload_bytes: int = 32 * 1024 * 1024
     services: dict[str, ServiceSettings] = field(default_factory=dict)
+    phone_ws_url: str = ""
+    phone_domain: str = "127.0.0.1"
+    phone_numbers: dict[str, str] = field(default_factory=dict)
     config_path: Path | None = None
     # The wall clock as an injected callable (opening hours, holidays); tests pin it.
     clock: Callable[[], datetime] = datetime.now
@@ -117,9 +125,13 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         base = path.resolve().parent
     server = raw.get("server", {})
     admin = raw.get("admin", {})
-    unknown = set(raw) - {"server", "admin", "services"}
+    phone = raw.get("phone", {})
+    unknown = set(raw) - {"server", "admin", "services", "phone"}
     if unknown:
-        raise ValueError(f"{path}: unknown sections {sorted(unknown)}; expected server, admin, services")
+        raise ValueError(f"{path}: unknown sections {sorted(unknown)}; expected server, admin, services, phone")
+    unknown_phone = set(phone) - {"ws_url", "domain", "numbers"}
+    if unknown_phone:
+        raise ValueError(f"{path}: unknown [phone] settings {sorted(unknown_phone)}")
 
     def resolve(p: str) -> Path:
         q = Path(p).expanduser()
@@ -143,6 +155,9 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         call_records_token=os.environ.get("VXML_CALL_RECORDS_TOKEN") or server.get("call_records_token", ""),
         max_upload_bytes=positive_int(server, "max_upload_bytes", 32 * 1024 * 1024, path),
         services=services,
+        phone_ws_url=str(phone.get("ws_url", "")),
+        phone_domain=str(phone.get("domain", "127.0.0.1")),
+        phone_numbers={str(k): str(v) for k, v in phone.get("numbers", {}).items()},
         config_path=path if path is None else Path(path),
     )
     return replace(settings, **overrides) if overrides else settings

@@ -25,10 +25,11 @@ from .supervisor import Supervisor
 def banner(config: PlatformConfig) -> str:
     dids = ", ".join(f"{did} {app}" for did, app in config.dids.items())
     agents = ", ".join(name for name, role, _ in DEMO_AGENTS if role == "agent")
+    phone = (f", or open {config.app_url}/phone (the web phone, WebRTC)" if config.webrtc else "")
     return "\n".join([
         "the platform is up:",
-        f"  call sip:1000@{config.host}:{config.sip_port} from a SIP phone (UDP); numbers: {dids};"
-        f" any other number: {config.default_app}",
+        f"  call sip:1000@{config.host}:{config.sip_port}{phone}",
+        f"  numbers: {dids}; any other number: {config.default_app} (SIP phones: UDP)",
         f"  app server  {config.app_url}/   admin {config.app_url}/admin/ (admin / {config.demo_password})",
         f"  ACD         {config.acd_url}/   agent desktop {config.acd_url}/desktop ({agents} / "
         f"{config.demo_password}), supervisor {config.acd_url}/supervisor (sue), wallboard "
@@ -101,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"vxml-platform: {exc}", file=sys.stderr)
         return 2
     if args.command == "up":
-        return asyncio.run(up(config))
+        try:
+            return asyncio.run(up(config))
+        except RuntimeError as exc:  # a part's program is missing
+            print(f"vxml-platform: {exc}", file=sys.stderr)
+            return 2
     if args.command == "status":
         return asyncio.run(status(config))
     return console(config, args.app, rest)

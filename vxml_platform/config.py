@@ -4,7 +4,7 @@ machine, bound to 127.0.0.1.
 ```toml
 [platform]
 host = "127.0.0.1"            # every part binds here
-data_dir = "var/platform"     # the parts' config files, databases, recordings, logs
+data_dir = "var/platform"     # the parts' config files, databases, recordings (relative: to this file)
 app_port = 8090               # the app server (sample apps, admin, call records)
 acd_port = 8095               # the agent queue service (desktop, supervisor, wallboard, reports)
 sip_port = 5060               # Kamailio: the SIP address callers use
@@ -15,6 +15,11 @@ default_app = "fund_hotline"  # what a number not in [platform.dids] answers
 demo_password = "demo"        # the demo team's password (ACD users, app server admin)
 recognizer = "pocketsphinx"   # voice input on SIP calls ("" : DTMF only); needs pjsua2 2.15
 pjsua2_path = ""              # the 2.15 wheel's folder; "" = .venv/pjsua2-215 when present
+webrtc = true                 # the WebRTC edge (browsers: the web phone at /phone)
+ws_port = 8088                # its SIP WebSocket (ws://host:ws_port), Kamailio's websocket module
+edge_sip_port = 5062          # its UDP socket towards the platform
+rtpengine_port = 2223         # rtpengine's control socket (ng protocol)
+rtpengine_ports = [40000, 40999]  # rtpengine's media ports (userspace forwarding)
 
 [platform.dids]               # the number dialled (request-URI user) -> an app
 "1000" = "fund_hotline"
@@ -49,6 +54,11 @@ class PlatformConfig:
     demo_password: str = "demo"
     recognizer: str = "pocketsphinx"
     pjsua2_path: str = ""
+    webrtc: bool = True
+    ws_port: int = 8088
+    edge_sip_port: int = 5062
+    rtpengine_port: int = 2223
+    rtpengine_ports: tuple[int, int] = (40000, 40999)
     dids: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_DIDS))
 
     @property
@@ -58,6 +68,11 @@ class PlatformConfig:
     @property
     def acd_url(self) -> str:
         return f"http://{self.host}:{self.acd_port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebRTC edge's SIP WebSocket ("" when ``webrtc`` is off)."""
+        return f"ws://{self.host}:{self.ws_port}" if self.webrtc else ""
 
     @property
     def run_dir(self) -> Path:
@@ -88,8 +103,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> PlatformCon
     if unknown:
         raise ValueError(f"{path}: unknown [platform] settings {sorted(unknown)}")
     data.update({k: v for k, v in overrides.items() if v is not None})
-    if "data_dir" in data:
-        data["data_dir"] = Path(data["data_dir"])
+    base = Path(path).resolve().parent if path is not None else Path.cwd()
+    data["data_dir"] = (base / Path(data.get("data_dir", "var/platform")).expanduser()).resolve()
+    if "rtpengine_ports" in data:
+        low, high = (int(p) for p in data["rtpengine_ports"])
+        data["rtpengine_ports"] = (low, high)
     if "dids" in data:
         data["dids"] = {str(k): str(v) for k, v in data["dids"].items()}
     config = replace(PlatformConfig(), **data)

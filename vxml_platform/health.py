@@ -61,3 +61,28 @@ async def sip_ok(host: str, port: int, timeout_s: float = 1.0) -> bool:
         return False
     finally:
         transport.close()
+
+
+class _Pong(asyncio.DatagramProtocol):
+    def __init__(self, cookie: bytes) -> None:
+        self.cookie = cookie
+        self.reply: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if data.startswith(self.cookie + b" ") and not self.reply.done():
+            self.reply.set_result(data[len(self.cookie) + 1:])
+
+
+async def rtpengine_ok(host: str, port: int, timeout_s: float = 1.0) -> bool:
+    """rtpengine's control socket answers the ng protocol's ``ping`` with ``pong``."""
+    loop = asyncio.get_running_loop()
+    cookie = secrets.token_hex(6).encode()
+    transport, protocol = await loop.create_datagram_endpoint(lambda: _Pong(cookie), local_addr=(host, 0))
+    try:
+        transport.sendto(cookie + b" d7:command4:pinge", (host, port))
+        try:
+            return b"pong" in await asyncio.wait_for(protocol.reply, timeout_s)
+        except TimeoutError:
+            return False
+    finally:
+        transport.close()

@@ -7,6 +7,11 @@ reads (written here from ``platform.toml``, into ``run_dir``) and its health che
    (``queue:funds`` in the fund hotline, ``queue:support``).
 3. ``sip``: ``vxml-browser sip``, a worker pool behind Kamailio on ``sip_port``; each DID of
    ``[platform.dids]`` answers its app, any other number the default app.
+4. ``rtp``: rtpengine, userspace forwarding (no kernel module), its control socket on
+   ``rtpengine_port``: DTLS-SRTP/ICE on the browser's side, plain RTP on the workers'.
+5. ``ws``: the WebRTC edge, a Kamailio (``deploy/kamailio/webrtc.cfg``) with a SIP WebSocket on
+   ``ws_port``, relaying browsers' calls to ``sip_port`` with rtpengine rewriting each SDP. The
+   web phone (the app server's ``/phone``) dials through it. 4 and 5 only with ``webrtc``.
 
 Secrets are made per run and reach the parts in their environment, never in a file:
 ``VXML_CALL_RECORDS_TOKEN`` (the workers' call records to the app server) and
@@ -17,16 +22,20 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vxml_browser.adapters.sip.pool import find_module_dir, kamailio_binary
+
 from .config import ROOT, PlatformConfig
-from .health import http_ok, sip_ok
+from .health import http_ok, rtpengine_ok, sip_ok
 
 SAMPLE_APPS = ROOT / "sample_apps"
+WEBRTC_CFG = ROOT / "deploy" / "kamailio" / "webrtc.cfg"
 DEMO_AGENTS = (("ann", "agent", {"funds": 1, "support": 1}), ("bob", "agent", {"funds": 1}),
                ("sue", "supervisor", {}), ("admin", "admin", {}))
 DEMO_QUEUES = ({"name": "funds", "skills": {"funds": 1}, "strategy": "longest_idle", "ring_timeout": 20,
@@ -81,7 +90,8 @@ def app_server_toml(config: PlatformConfig) -> str:
     data = (config.data_dir / "app_server").resolve()
     return (toml_table("server", {"host": config.host, "port": config.app_port, "data_dir": str(data),
                                   "public_url": config.app_url, "sample_apps": True})
-            + toml_table("admin", {"password_hash": hash_password(config.demo_password, 10_000)}))
+            + toml_table("admin", {"password_hash": hash_password(config.demo_password, 10_000)})
+            + toml_table("phone", {"ws_url": config.ws_url, "domain": config.host, "numbers": config.dids}))
 
 
 def acd_toml(config: PlatformConfig) -> str:
@@ -142,6 +152,34 @@ async def sip_healthy(config: PlatformConfig) -> bool:
     return True
 
 
+def webrtc_parts(config: PlatformConfig) -> list[Part]:
+    """rtpengine, then the Kamailio WebSocket edge in front of ``sip_port``."""
+    rtpengine = shutil.which("rtpengine")
+    if rtpengine is None:
+        raise RuntimeError("rtpengine was not found: apt-get install --no-install-recommends rtpengine-daemon "
+                           "(make install does), or set [platform] webrtc = false")
+    modules = find_module_dir()
+    if not Path(modules, "websocket.so").exists():
+        raise RuntimeError("Kamailio's websocket module was not found: apt-get install kamailio-websocket-modules "
+                           "(make install does), or set [platform] webrtc = false")
+    edge_dir = config.run_dir / "ws"
+    edge_dir.mkdir(parents=True, exist_ok=True)
+    low, high = config.rtpengine_ports
+    host = config.host
+    return [
+        Part("rtp", [rtpengine, "--config-file=none", "--foreground", "--log-stderr", "--log-level=5",
+                     "--table=-1", f"--interface={host}", f"--listen-ng={host}:{config.rtpengine_port}",
+                     f"--port-min={low}", f"--port-max={high}"],
+             lambda: rtpengine_ok(host, config.rtpengine_port)),
+        Part("ws", [kamailio_binary(), "-f", str(WEBRTC_CFG), "-DD", "-E", "-Y", str(edge_dir),
+                    "-P", str(edge_dir / "kamailio.pid"),
+                    "-A", f"WS_LISTEN=tcp:{host}:{config.ws_port}", "-A", f"SIP_LISTEN=udp:{host}:{config.edge_sip_port}",
+                    "-A", f'PLATFORM_HOST="{host}"', "-A", f"PLATFORM_PORT={config.sip_port}",
+                    "-A", f'RTPENGINE="udp:{host}:{config.rtpengine_port}"', "-A", f'MPATH="{modules}"'],
+             lambda: http_ok(f"http://{host}:{config.ws_port}/")),
+    ]
+
+
 def platform_parts(config: PlatformConfig) -> list[Part]:
     """The parts in start order (``write_configs`` first)."""
     files = {name: str(config.run_dir / f"{name}.toml") for name in ("app", "acd", "sip")}
@@ -153,4 +191,5 @@ def platform_parts(config: PlatformConfig) -> list[Part]:
              lambda: http_ok(f"{config.acd_url}/login")),
         Part("sip", [py, "-m", "vxml_browser.cli", "sip", "--config", files["sip"]],
              lambda: sip_healthy(config), ready_timeout_s=120.0),
+        *(webrtc_parts(config) if config.webrtc else []),
     ]

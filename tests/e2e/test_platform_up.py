@@ -1,7 +1,7 @@
 """``make run``'s supervisor as a user meets it: ``python -m vxml_platform up`` with no terminal
 (stdin from /dev/null) brings up the app server, the ACD and the SIP pool behind Kamailio; a
 pjsua2 caller dials the fund hotline's number on the SIP port and hears its prompts; killing the
-ACD or a worker gets it restarted while a call on the other worker goes on; SIGINT stops
+ACD or a worker gets it restarted; headless Chromium calls it from the web phone over WebRTC while a call on the other worker goes on; SIGINT stops
 everything and leaves no process behind.
 
 The SIP port is 5060 as ``make run`` has it (the app server and ACD on their defaults too) when
@@ -11,9 +11,11 @@ instead, and everything else is the same.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import subprocess
@@ -26,11 +28,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+import soundfile
+from playwright.async_api import async_playwright
 
 from vxml_browser.adapters.media import read_wav
 
 from .audio_check import envelope
 from .conftest import ROOT, UA, env, free_port, needs_espeak, needs_pjsua2, rtp_base
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 pytestmark = [needs_pjsua2, needs_espeak]
 
@@ -48,17 +54,25 @@ class Up:
     """A ``vxml-platform up`` process and what it printed."""
 
     def __init__(self, tmp: Path) -> None:
-        defaults = (port_free(5060, socket.SOCK_DGRAM) and port_free(8090, socket.SOCK_STREAM)
-                    and port_free(8095, socket.SOCK_STREAM))
-        self.sip_port, app_port, acd_port = (5060, 8090, 8095) if defaults else (
-            free_port(), free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM))
+        udp, tcp = socket.SOCK_DGRAM, socket.SOCK_STREAM
+        defaults = all(port_free(port, kind) for port, kind in (
+            (5060, udp), (8090, tcp), (8095, tcp), (8088, tcp), (5062, udp), (2223, udp)))
+        self.sip_port, app_port, acd_port, ws_port, edge_port, ng_port = (
+            (5060, 8090, 8095, 8088, 5062, 2223) if defaults else
+            (free_port(), free_port(tcp), free_port(tcp), free_port(tcp), free_port(), free_port()))
+        self.app_url = f"http://127.0.0.1:{app_port}"
         self.acd_url = f"http://127.0.0.1:{acd_port}"
         self.config = tmp / "platform.toml"
+        media = rtp_base(1)
         self.config.write_text(f"""[platform]
 data_dir = "{tmp / 'data'}"
 sip_port = {self.sip_port}
 app_port = {app_port}
 acd_port = {acd_port}
+ws_port = {ws_port}
+edge_sip_port = {edge_port}
+rtpengine_port = {ng_port}
+rtpengine_ports = [{media}, {media + 199}]
 worker_base_port = {free_port()}
 rtp_port = {rtp_base(2)}
 """)
@@ -141,11 +155,60 @@ def test_up_without_a_terminal_answers_the_fund_hotline_number_with_its_prompts(
     assert level(heard) > 300, "the caller heard silence"
 
 
+def caller_voice(path: Path) -> Path:
+    """The web phone's microphone: 8 s of silence, then espeak-ng saying digits (Chromium loops
+    the file). Silence first, or the caller's voice barges in on the greeting at once."""
+    spoken = path.with_suffix(".speech.wav")
+    subprocess.run(["espeak-ng", "-w", str(spoken), "one two three"], check=True)
+    pcm, rate = soundfile.read(spoken, dtype="int16")
+    soundfile.write(path, np.concatenate([np.zeros(rate * 8, dtype="int16"), pcm]), rate)
+    return path
+
+
+def test_the_web_phone_calls_the_fund_hotline_over_webrtc_hears_it_and_presses_a_key(up: Up, tmp_path: Path) -> None:
+    """Headless Chromium on /phone: JsSIP over the edge's WebSocket, DTLS-SRTP through rtpengine
+    to a worker; the greeting's energy measured on the remote track and its text shown on the
+    page; a key from the pad (RFC 4733) takes the caller to the funds menu, whose text follows."""
+    mic = caller_voice(tmp_path / "mic.wav")
+
+    async def scenario() -> tuple[float, str]:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+            try:
+                page = await browser.new_page()
+                await page.goto(f"{up.app_url}/phone")
+                await page.fill("#number", "1000")
+                await page.click("#call")
+                await page.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
+                loudest = await page.evaluate("""() => new Promise(done => {
+                    let loudest = 0; const t0 = performance.now();
+                    const tick = () => { loudest = Math.max(loudest, window.phone.level());
+                        if (loudest > 0.02 || performance.now() - t0 > 6000) done(loudest); else setTimeout(tick, 50); };
+                    tick(); })""")
+                said = "() => window.phone.said.filter(s => s.kind === 'ivr').map(s => s.text).join(' ')"
+                await page.wait_for_function(f"({said})().length > 0", timeout=10000)
+                up.drain()
+                await page.click("[data-key='1']")
+                funds = await asyncio.to_thread(up.wait_for, "/apps/fund_hotline/funds", 15)
+                await page.wait_for_function(f"({said})().includes('We offer')", timeout=10000)
+                await page.click("#hangup")
+                await page.wait_for_function("window.phone.state() !== 'connected'", timeout=10000)
+                return loudest, funds
+            finally:
+                await browser.close()
+
+    loudest, funds = asyncio.run(scenario())
+    assert loudest > 0.02, f"the web phone heard silence (RMS {loudest})"
+    assert "GET /apps/fund_hotline/funds" in funds
+
+
 def test_status_shows_every_part_healthy(up: Up) -> None:
     out = subprocess.run([sys.executable, "-m", "vxml_platform", "--config", str(up.config), "status"],
                          cwd=ROOT, env=env(), capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stdout + out.stderr
-    for part in ("app", "acd", "sip"):
+    for part in ("app", "acd", "sip", "rtp", "ws"):
         assert any(line.split()[0] == part and line.rstrip().endswith(" healthy") for line in
                    out.stdout.splitlines()[1:]), out.stdout
 

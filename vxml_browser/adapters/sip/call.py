@@ -10,7 +10,8 @@ legs in ``leg.py``, ``<record>`` in ``recording.py``, listening in ``voice.py``.
 
 The call is answered lazily, at the first action that needs media: while the first document
 loads the caller hears ringing, and a blind ``<transfer>`` reached before that becomes a
-302 redirect instead of a REFER.
+302 redirect instead of a REFER. A caller whose INVITE carries ``X-Prompt-Text: text/plain``
+(the web phone) also gets each prompt's text as an in-dialog INFO of that type, as it plays.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class SipCall:
         self.media_timeout_s = MEDIA_TIMEOUT_S  # a bridge's far leg without RTP (0: not watched)
         self.max_recording_bytes = 0  # a <record>'s captured PCM bytes at most (0: maxtime only)
         self.acd = acd  # a queue_transfer.AcdLink when [acd] is configured
+        self.prompt_text = "text/plain" in " ".join(details.get("headers", {}).get("x-prompt-text", []))
 
     # -- events from the engine (on the loop) ------------------------------------------------------
     def on_event(self, kind: str, arg: Any) -> None:
@@ -160,6 +162,8 @@ class SipCall:
             clip = await self.renderer.render(prompt, self.fetcher)
             if clip is not None and not self.hung_up:
                 self.play_clip(clip, bargein=prompt.bargein)
+                if self.prompt_text and prompt.text.strip():
+                    self.engine.submit(self.engine.send_info, self.key, "text/plain;charset=utf-8", prompt.text)
 
     async def audio(self, src: str) -> Clip | None:
         return await self.renderer.audio(src, self.fetcher)

@@ -15,7 +15,7 @@ from vxml_browser.adapters.media import MediaCache, tone, wav_bytes
 from vxml_browser.adapters.sip.call import SipCall
 from vxml_browser.adapters.sip.prompts import PromptRenderer
 from vxml_browser.adapters.speech import Audio
-from vxml_browser.core.actions import Collect, Prompt, Record, Transfer
+from vxml_browser.core.actions import Collect, Play, Prompt, Record, Transfer
 from vxml_browser.core.inputs import DtmfKey, Hangup, NoInput, Recorded, TransferDone
 
 
@@ -215,3 +215,18 @@ def test_a_transfer_status_that_names_an_error_gives_that_error(code: int, error
     from vxml_browser.adapters.sip.leg import setup_error
 
     assert setup_error(code) == error
+
+
+async def test_a_caller_asking_for_prompt_text_gets_each_prompt_as_an_info(tmp_path) -> None:
+    engine = FakeEngine()
+    renderer = PromptRenderer(MediaCache(str(tmp_path)), lambda lang: FakeSynth())
+    c = SipCall(engine, 1, {"headers": {"x-prompt-text": ["text/plain"]}}, renderer=renderer,  # type: ignore[arg-type]
+                fetcher=None, record_dir=str(tmp_path))
+    engine.call = c
+    await c.play(Play((prompt(),)))
+    assert ("send_info", (1, "text/plain;charset=utf-8", "hello")) in engine.commands
+
+
+async def test_a_plain_sip_caller_gets_no_prompt_text(call: SipCall) -> None:
+    await call.play(Play((prompt(),)))
+    assert "send_info" not in call.engine.names()  # type: ignore[attr-defined]
