@@ -11,7 +11,8 @@ REALWORLD ?= $(SHARED)/realworld-vxml
 JOBS ?= 2
 # System packages the platform needs (Debian names); installed through apt when missing.
 APT_PACKAGES ?= chromium espeak-ng libspandsp2 ghostscript poppler-utils baresip kamailio \
-  kamailio-websocket-modules nodejs npm
+  kamailio-websocket-modules
+# node and npm come from Debian only when no npm is on the PATH (NodeSource's nodejs has its own).
 # Installed without their recommends: rtpengine's would build a kernel module (we forward in
 # userspace; DEPENDENCIES.md, "The whole platform").
 APT_BARE_PACKAGES ?= rtpengine-daemon
@@ -24,6 +25,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile package.json package-lock.json
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	bare=""; for p in $(APT_BARE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || bare="$$bare $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing$$bare" ]; then \
 	  echo "installing system packages:$$missing$$bare"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
