@@ -22,7 +22,7 @@ from .parts import DEMO_AGENTS, make_tokens, platform_parts, write_configs
 from .supervisor import Supervisor
 
 
-def banner(config: PlatformConfig) -> str:
+def banner(config: PlatformConfig, password: str) -> str:
     dids = ", ".join(f"{did} {app}" for did, app in config.dids.items())
     agents = ", ".join(name for name, role, _ in DEMO_AGENTS if role == "agent")
     phone = (f", or open {config.app_url}/phone (the web phone, WebRTC)" if config.webrtc else "")
@@ -30,23 +30,25 @@ def banner(config: PlatformConfig) -> str:
         "the platform is up:",
         f"  call sip:1000@{config.host}:{config.sip_port}{phone}",
         f"  numbers: {dids}; any other number: {config.default_app} (SIP phones: UDP)",
-        f"  app server  {config.app_url}/   admin {config.app_url}/admin/ (admin / {config.demo_password})",
+        f"  app server  {config.app_url}/   admin {config.app_url}/admin/ (admin / {password})",
         f"  ACD         {config.acd_url}/   agent desktop {config.acd_url}/desktop ({agents} / "
-        f"{config.demo_password}), supervisor {config.acd_url}/supervisor (sue), wallboard "
+        f"{password}), supervisor {config.acd_url}/supervisor (sue), wallboard "
         f"{config.acd_url}/wallboard, reports {config.acd_url}/reports",
         "  a console call: make console APP=fund_hotline;  status: vxml-platform status;  stop: Ctrl-C",
-        "  (a local demo: the demo password is in platform.toml's demo_password; change it before sharing)",
+        f"  (the demo team's password is kept in {config.data_dir / 'demo-password'}; [platform]"
+        " demo_password_env names another)",
     ])
 
 
 async def up(config: PlatformConfig) -> int:
-    write_configs(config)
+    password = config.demo_password()
+    write_configs(config, password)
     tokens = make_tokens()
     info: dict[str, Any] = {"app_url": config.app_url, "acd_url": config.acd_url,
                             "sip": f"{config.host}:{config.sip_port}",
                             "call_records_token": tokens["VXML_CALL_RECORDS_TOKEN"]}
     supervisor = Supervisor(platform_parts(config), config.status_path, env=tokens, info=info)
-    return await supervisor.up(on_ready=lambda: print(banner(config), flush=True))
+    return await supervisor.up(on_ready=lambda: print(banner(config, password), flush=True))
 
 
 def read_status(config: PlatformConfig) -> dict[str, Any] | None:
@@ -104,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         try:
             return asyncio.run(up(config))
-        except RuntimeError as exc:  # a part's program is missing
+        except (RuntimeError, ValueError) as exc:  # a part's program is missing, no password
             print(f"vxml-platform: {exc}", file=sys.stderr)
             return 2
     if args.command == "status":

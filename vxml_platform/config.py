@@ -12,7 +12,8 @@ worker_base_port = 5200       # SIP worker i listens on base + i (behind Kamaili
 rtp_port = 20000              # the workers' first RTP port (200 per worker)
 workers = 2                   # SIP worker processes (at least 2, behind Kamailio)
 default_app = "fund_hotline"  # what a number not in [platform.dids] answers
-demo_password = "demo"        # the demo team's password (ACD users, app server admin)
+demo_password_env = ""        # a variable holding the demo team's password (ACD users, app server
+                              # admin); unset: one made at the first start, kept in DATA_DIR/demo-password
 recognizer = "pocketsphinx"   # voice input on SIP calls ("" : DTMF only); needs pjsua2 2.15
 pjsua2_path = ""              # the 2.15 wheel's folder; "" = .venv/pjsua2-215 when present
 webrtc = true                 # the WebRTC edge (browsers: the web phone at /phone)
@@ -30,6 +31,8 @@ rtpengine_ports = [40000, 40999]  # rtpengine's media ports (userspace forwardin
 
 from __future__ import annotations
 
+import os
+import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -51,7 +54,7 @@ class PlatformConfig:
     rtp_port: int = 20000
     workers: int = 2
     default_app: str = "fund_hotline"
-    demo_password: str = "demo"
+    demo_password_env: str = ""
     recognizer: str = "pocketsphinx"
     pjsua2_path: str = ""
     webrtc: bool = True
@@ -82,6 +85,22 @@ class PlatformConfig:
     @property
     def status_path(self) -> Path:
         return self.run_dir / "status.json"
+
+    def demo_password(self) -> str:
+        """The demo team's password: ``demo_password_env``'s variable, else the one kept in
+        ``data_dir/demo-password`` (made, readable by its owner only, on first use)."""
+        if self.demo_password_env:
+            value = os.environ.get(self.demo_password_env, "")
+            if not value:
+                raise ValueError(f"[platform] demo_password_env names {self.demo_password_env}, which is not set")
+            return value
+        path = self.data_dir / "demo-password"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(9) + "\n")
+        return path.read_text(encoding="utf-8").strip()
 
     def wheel_215(self) -> str:
         """The pjsua2 2.15 folder the workers use ("" : the default 2.10 wheel)."""

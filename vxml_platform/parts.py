@@ -1,7 +1,8 @@
 """The parts ``vxml-platform up`` runs, in start order: each one's command, the config file it
 reads (written here from ``platform.toml``, into ``run_dir``) and its health check.
 
-1. ``app``: ``vxml-app-server`` with the sample apps (admin user ``admin``, the demo password).
+1. ``app``: ``vxml-app-server`` with the sample apps (admin user ``admin``, the demo password:
+   ``PlatformConfig.demo_password``).
 2. ``acd``: ``agent-queue`` with a demo team: agents ``ann`` and ``bob``, supervisor ``sue``,
    admin ``admin`` (the demo password), and the queues the sample apps transfer to
    (``queue:funds`` in the fund hotline, ``queue:support``).
@@ -84,17 +85,17 @@ def app_entry(config: PlatformConfig, app: str) -> str:
     return first_document(config.app_url, app, static)
 
 
-def app_server_toml(config: PlatformConfig) -> str:
+def app_server_toml(config: PlatformConfig, password: str) -> str:
     from app_server.security import hash_password
 
     data = (config.data_dir / "app_server").resolve()
     return (toml_table("server", {"host": config.host, "port": config.app_port, "data_dir": str(data),
                                   "public_url": config.app_url, "sample_apps": True})
-            + toml_table("admin", {"password_hash": hash_password(config.demo_password, 10_000)})
+            + toml_table("admin", {"password_hash": hash_password(password, 10_000)})
             + toml_table("phone", {"ws_url": config.ws_url, "domain": config.host, "numbers": config.dids}))
 
 
-def acd_toml(config: PlatformConfig) -> str:
+def acd_toml(config: PlatformConfig, password: str) -> str:
     from agent_queue.service.auth import hash_password
 
     store = (config.data_dir / "agent_queue.db").resolve()
@@ -102,12 +103,13 @@ def acd_toml(config: PlatformConfig) -> str:
             + toml_table("store", {"url": f"sqlite:///{store}"}))
     for name, role, _ in DEMO_AGENTS:
         text += toml_table("users", {"name": name, "role": role,
-                                     "password_hash": hash_password(config.demo_password, 10_000)}, array=True)
+                                     "password_hash": hash_password(password, 10_000)}, array=True)
     text += toml_table("tokens", {"token_env": "VXML_ACD_TOKEN", "name": "vxml-browser", "role": "platform"},
                        array=True)
     for queue in DEMO_QUEUES:
         text += toml_table("queues", queue, array=True)
-    return text
+    return text + toml_table("phone", {"ws_url": config.ws_url, "domain": config.host,
+                                       "edge": f"{config.host}:{config.edge_sip_port}"})
 
 
 def sip_toml(config: PlatformConfig) -> str:
@@ -128,11 +130,13 @@ def sip_toml(config: PlatformConfig) -> str:
             + toml_table("acd", {"url": config.acd_url}))
 
 
-def write_configs(config: PlatformConfig) -> dict[str, Path]:
-    """The parts' config files in ``run_dir``; their paths by part."""
+def write_configs(config: PlatformConfig, password: str) -> dict[str, Path]:
+    """The parts' config files in ``run_dir`` (the demo team's ``password`` only as hashes);
+    their paths by part."""
     config.run_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, text in (("app", app_server_toml(config)), ("acd", acd_toml(config)), ("sip", sip_toml(config))):
+    for name, text in (("app", app_server_toml(config, password)), ("acd", acd_toml(config, password)),
+                       ("sip", sip_toml(config))):
         path = config.run_dir / f"{name}.toml"
         path.write_text(text, encoding="utf-8")
         written[name] = path

@@ -81,8 +81,10 @@ class Supervisor:
     def write_status(self) -> None:
         status = {"pid": os.getpid(), "updated_at": time.time(), **self.info,
                   "parts": {c.part.name: c.as_json() for c in self.children}}
-        tmp = self.status_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(status, indent=1), encoding="utf-8")
+        tmp = self.status_path.with_suffix(".tmp")  # it holds the run's call-records token: owner only
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(status, indent=1))
         os.replace(tmp, self.status_path)
 
     def _spawn(self, coro: Any) -> None:

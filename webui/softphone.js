@@ -1,11 +1,13 @@
 // A WebRTC softphone on JsSIP (npm, bundled into vendor/ by `make install`): SIP over a
 // WebSocket (RFC 7118) to the platform's WebRTC edge (Kamailio + rtpengine), audio as DTLS-SRTP.
-// Used by the web phone (/phone); events: "state" (detail: the new state), "remote" (the far
-// end's MediaStream), "info" (an in-dialog INFO from the far end: {contentType, body}).
+// Used by the web phone (/phone) and the agent desktop (registered, so the ACD's offers ring it).
+// States: idle, registered, calling, ringing (ours, outbound), incoming (theirs: answer() or
+// hangup()), connected, ended. Events: "state" (detail: {state, cause}), "remote" (the far end's
+// MediaStream), "info" (an in-dialog INFO from the far end: {contentType, body}).
 import JsSIP from "./vendor/jssip.js";
 
 export class Softphone extends EventTarget {
-  constructor({ ws, domain, user }) {
+  constructor({ ws, domain, user, register = false }) {
     super();
     this.domain = domain;
     this.state = "idle";
@@ -15,11 +17,28 @@ export class Softphone extends EventTarget {
     this.ua = new JsSIP.UA({
       sockets: [new JsSIP.WebSocketInterface(ws)],
       uri: `sip:${user}@${domain}`,
-      register: false,
+      register,
       session_timers: false,
       user_agent: "vxml-platform softphone",
     });
+    this.ua.on("registered", () => { if (!this.session) this.#set("registered"); });
+    this.ua.on("registrationFailed", (e) => this.#set("unregistered", { cause: e.cause }));
+    this.ua.on("newRTCSession", ({ session, originator }) => {
+      if (originator !== "remote") return;
+      if (this.session) {
+        session.terminate({ status_code: 486, reason_phrase: "Busy Here" });
+        return;
+      }
+      this.#attach(session, "incoming");
+    });
     this.ua.start();
+  }
+
+  /** Take the incoming call. */
+  answer() {
+    if (this.session && this.state === "incoming") {
+      this.session.answer({ mediaConstraints: { audio: true, video: false }, pcConfig: { iceServers: [] } });
+    }
   }
 
   /** Call a number (the request-URI's user; the platform maps it to an app). */
@@ -30,7 +49,7 @@ export class Softphone extends EventTarget {
       pcConfig: { iceServers: [] },
       extraHeaders: ["X-Prompt-Text: text/plain"],  // the platform sends each prompt's text as INFO
     });
-    this.#attach(session);
+    this.#attach(session, "calling");
   }
 
   /** A key, as an RFC 4733 telephone-event in the audio stream. */
@@ -59,12 +78,22 @@ export class Softphone extends EventTarget {
     this.dispatchEvent(new CustomEvent("state", { detail: { state, ...detail } }));
   }
 
-  #attach(session) {
+  /** The far end's strongest frequency now (Hz), from the analyser's spectrum. */
+  dominant() {
+    if (!this.analyser) return 0;
+    const bins = new Float32Array(this.analyser.frequencyBinCount);
+    this.analyser.getFloatFrequencyData(bins);
+    let best = 1;
+    for (let i = 2; i < bins.length; i++) if (bins[i] > bins[best]) best = i;
+    return (best * this.analyser.context.sampleRate) / this.analyser.fftSize;
+  }
+
+  #attach(session, state) {
     this.session = session;
-    this.#set("calling");
+    this.#set(state);
     if (session.connection) this.#media(session.connection);
     session.on("peerconnection", ({ peerconnection }) => this.#media(peerconnection));
-    session.on("progress", () => this.#set("ringing"));
+    session.on("progress", (e) => { if (e.originator === "remote") this.#set("ringing"); });  // not our own 180
     session.on("confirmed", () => this.#set("connected"));
     session.on("ended", (e) => this.#end(e.cause));
     session.on("failed", (e) => this.#end(e.cause));
@@ -90,5 +119,6 @@ export class Softphone extends EventTarget {
     this.session = null;
     this.analyser = null;
     this.#set("ended", { cause });
+    if (this.ua.isRegistered()) this.#set("registered");
   }
 }

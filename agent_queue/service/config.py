@@ -22,6 +22,11 @@ token_env = "AQ_PLATFORM_TOKEN"  # or token = "..." (logged as a warning)
 name = "vxml-browser"
 role = "platform"
 
+[phone]                 # the agent desktop's browser phone (WebRTC; vxml-platform sets it)
+ws_url = "ws://127.0.0.1:8088"   # the edge's SIP WebSocket; "" = no browser phone
+domain = "127.0.0.1"             # the SIP domain the browser registers in
+edge = "127.0.0.1:5062"          # the edge's SIP side: the agent's contact is sip:NAME@edge
+
 [[queues]]              # see agent_queue.domain.model.QueueConfig for every setting
 name = "sales"
 skills = { sales = 1 }
@@ -70,6 +75,9 @@ class Settings:
     tokens: tuple[Token, ...] = ()
     queues: tuple[QueueConfig, ...] = ()
     screen_pop_timeout: float = 3.0
+    phone_ws_url: str = ""  # [phone]: the WebRTC edge's SIP WebSocket ("" = no browser phone)
+    phone_domain: str = "127.0.0.1"  # the SIP domain the browser registers in
+    phone_edge: str = ""  # host:port of the edge's SIP side: the agent's contact is sip:NAME@edge
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,6 +88,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if path is not None:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     server, store, reports = data.get("server", {}), data.get("store", {}), data.get("reports", {})
+    phone = data.get("phone", {})
+    unknown_phone = set(phone) - {"ws_url", "domain", "edge"}
+    if unknown_phone:
+        raise ValueError(f"{path}: unknown [phone] settings {sorted(unknown_phone)}")
     users = []
     for u in data.get("users", []):
         if u.get("role") not in ROLES[:3]:
@@ -99,6 +111,8 @@ def load_settings(path: str | Path | None = None) -> Settings:
         utc_offset=int(reports.get("utc_offset", 0)), users=tuple(users), tokens=tuple(tokens),
         queues=tuple(QueueConfig.from_dict(q) for q in data.get("queues", [])),
         screen_pop_timeout=float(server.get("screen_pop_timeout", 3.0)),
+        phone_ws_url=str(phone.get("ws_url", "")), phone_domain=str(phone.get("domain", "127.0.0.1")),
+        phone_edge=str(phone.get("edge", "")),
     )
 
 

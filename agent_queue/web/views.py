@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -85,7 +86,9 @@ async def desktop(request: web.Request) -> web.Response:
     p = page_user(request, "agent")
     r = request.app[RUNTIME]
     agent = r.agent_view(p.name) if p.name in r.acd.agents else None
-    return render(request, "desktop.html.j2", agent=agent, pop=r.pops.get(p.name))
+    settings = request.app[SETTINGS]
+    phone = {"ws_url": settings.phone_ws_url, "domain": settings.phone_domain, "edge": settings.phone_edge}
+    return render(request, "desktop.html.j2", agent=agent, pop=r.pops.get(p.name), phone=phone)
 
 
 @routes.get("/supervisor")
@@ -128,5 +131,10 @@ async def console_js(request: web.Request) -> web.Response:
     return web.Response(text=ENV.get_template("console.js.j2").render(), content_type="application/javascript")
 
 
+WEBUI = Path(__file__).resolve().parents[2] / "webui"
+
+
 def setup(app: web.Application) -> None:
     app.add_routes(routes)
+    if WEBUI.is_dir():  # the softphone module and the npm assets (make install) the desktop loads
+        app.router.add_static("/webui", WEBUI)

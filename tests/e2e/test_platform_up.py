@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ import pytest
 import soundfile
 from playwright.async_api import async_playwright
 
+from app_server.calls import call_id_for
 from vxml_browser.adapters.media import read_wav
 
 from .audio_check import envelope
@@ -202,6 +204,126 @@ def test_the_web_phone_calls_the_fund_hotline_over_webrtc_hears_it_and_presses_a
     loudest, funds = asyncio.run(scenario())
     assert loudest > 0.02, f"the web phone heard silence (RMS {loudest})"
     assert "GET /apps/fund_hotline/funds" in funds
+
+
+def tone_file(path: Path, hz: float, seconds: float, silence_s: float = 0.0, rate: int = 16000) -> Path:
+    t = np.arange(int(rate * seconds)) / rate
+    tone = (0.3 * 32767 * np.sin(2 * np.pi * hz * t)).astype("int16")
+    soundfile.write(path, np.concatenate([np.zeros(int(rate * silence_s), dtype="int16"), tone]), rate)
+    return path
+
+
+async def open_all_hours(page: Any, app_url: str, password: str) -> None:
+    """What a manager does in the app server's admin: the fund hotline's agents take calls at
+    any hour (this test runs whenever CI does)."""
+    await page.goto(f"{app_url}/admin/login")
+    await page.fill("#user", "admin")
+    await page.fill("#password", password)
+    await page.click("#signin")
+    await page.goto(f"{app_url}/admin/apps/fund_hotline")
+    for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        await page.fill(f"#hours input[name={day}]", "00:00-23:59")
+    await page.click("#hours button[type=submit]")
+    await page.wait_for_url("**saved=hours**")
+
+
+def test_a_web_caller_presses_0_and_an_agent_answers_on_her_desktop_softphone(up: Up, tmp_path: Path) -> None:
+    """The caller (web phone, a 440 Hz tone after 6 s of silence) presses 0 in the fund hotline;
+    ann, signed in on the agent desktop with the browser as her phone (a 700 Hz tone), sees the
+    screen pop, answers from the page, and each hears the other's tone; the ACD's call record
+    names ann and the app server's shows the path through the agent page."""
+    password = (up.config.parent / "data" / "demo-password").read_text().strip()
+    caller_mic = tone_file(tmp_path / "caller.wav", 440, 20, silence_s=6)
+    agent_mic = tone_file(tmp_path / "agent.wav", 700, 30)
+
+    def chromium(pw: Any, mic: Path) -> Any:
+        return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+
+    async def strongest(page: Any, phone: str, want: float) -> float:
+        """The far end's strongest frequency, polled up to 8 s until it is near ``want``."""
+        return await page.evaluate("""([phone, want]) => new Promise(done => {
+            const t0 = performance.now(); let hz = 0;
+            const tick = () => { hz = window[phone].softphone ? window[phone].softphone.dominant() : window[phone].dominant();
+                if (Math.abs(hz - want) < 40 || performance.now() - t0 > 8000) done(hz); else setTimeout(tick, 50); };
+            tick(); })""", [phone, want])
+
+    console: list[str] = []
+
+    async def scenario() -> dict[str, Any]:
+        async with async_playwright() as pw:
+            agent_browser, caller_browser = await chromium(pw, agent_mic), await chromium(pw, caller_mic)
+            try:
+                await open_all_hours(await agent_browser.new_page(), up.app_url, password)
+                desk = await agent_browser.new_page()
+                desk.on("console", lambda m: console.append(f"desk: {m.text[:300]}"))
+                desk.on("pageerror", lambda e: console.append(f"desk error: {e}"))
+                await desk.goto(f"{up.acd_url}/login")
+                await desk.fill("#name", "ann")
+                await desk.fill("#password", password)
+                await desk.click("#login")
+                await desk.wait_for_url("**/desktop")
+                await desk.click("#phone-on")
+                await desk.wait_for_function("document.getElementById('phone-state').textContent === 'registered'",
+                                             timeout=10000)
+                await desk.fill("#skills", "funds:1")
+                await desk.click("#sign-in")
+                await desk.wait_for_function("document.getElementById('state').textContent !== 'OFFLINE'", timeout=5000)
+                await desk.click("#ready")
+                await desk.wait_for_function("document.getElementById('state').textContent === 'READY'", timeout=5000)
+
+                web = await caller_browser.new_page()
+                await web.goto(f"{up.app_url}/phone")
+                await web.fill("#number", "1000")
+                await web.click("#call")
+                await web.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
+                await web.click("[data-key='0']")
+                await desk.wait_for_function("document.getElementById('phone-state').textContent === 'incoming'",
+                                             timeout=30000)
+                queue = await desk.text_content("#pop-queue")
+                await desk.click("#phone-answer")
+                await desk.wait_for_function("document.getElementById('phone-state').textContent === 'connected'",
+                                             timeout=10000)
+                heard_by_agent = await strongest(desk, "agentPhone", 440)
+                heard_by_caller = await strongest(web, "phone", 700)
+                call_id = await desk.text_content("#pop-call")
+                acd_call = await desk.evaluate(
+                    "id => fetch('/api/calls/' + encodeURIComponent(id)).then(r => r.json())", call_id)
+                await desk.click("#phone-hangup")
+                await web.wait_for_function("window.phone.state() !== 'connected'", timeout=10000)
+                return {"queue": queue, "agent hears": heard_by_agent, "caller hears": heard_by_caller,
+                        "call": call_id, "acd": acd_call}
+            finally:
+                await agent_browser.close()
+                await caller_browser.close()
+
+    try:
+        seen = asyncio.run(scenario())
+    except Exception:
+        up.drain()
+        print("\n".join(line for line in up.seen[-300:] if "aiohttp.access" not in line))
+        print("\n".join(console[-60:]))
+        raise
+    assert seen["queue"] == "funds", seen
+    assert abs(seen["agent hears"] - 440) < 40, seen
+    assert abs(seen["caller hears"] - 700) < 40, seen
+    assert seen["acd"]["agent"] == "ann" and seen["acd"]["queue"] == "funds", seen["acd"]
+    record = app_call_record(up, seen["call"])
+    assert "agent" in record["path"], record["path"]
+
+
+def app_call_record(up: Up, sip_call_id: str) -> dict[str, Any]:
+    """The app server's record of a call (its id from the SIP Call-ID, ``calls.call_id_for``),
+    once the worker has posted its end."""
+    request = urllib.request.Request(f"{up.app_url}/calls/{call_id_for(sip_call_id)}",
+                                     headers={"Authorization": f"Bearer {up.status()['call_records_token']}"})
+    deadline = time.monotonic() + 15
+    while True:
+        record = json.loads(urllib.request.urlopen(request).read())
+        if record.get("end_reason") or time.monotonic() > deadline:
+            return record
+        time.sleep(0.2)
 
 
 def test_status_shows_every_part_healthy(up: Up) -> None:

@@ -41,7 +41,7 @@ def test_one_worker_is_refused_because_kamailio_needs_a_pool(tmp_path: Path) -> 
 
 
 def test_the_demo_team_can_take_the_sample_apps_queue_transfers() -> None:
-    acd = tomllib.loads(acd_toml(load_config()))
+    acd = tomllib.loads(acd_toml(load_config(), "pw"))
     assert {u["name"]: u["role"] for u in acd["users"]} == {
         "ann": "agent", "bob": "agent", "sue": "supervisor", "admin": "admin"}
     queues = {q["name"] for q in acd["queues"]}
@@ -51,8 +51,25 @@ def test_the_demo_team_can_take_the_sample_apps_queue_transfers() -> None:
 
 
 def test_no_secret_is_written_in_plain_text(tmp_path: Path) -> None:
-    config = load_config(None, data_dir=str(tmp_path), demo_password="s3cret-demo")
-    files = write_configs(config)
+    config = load_config(None, data_dir=str(tmp_path))
+    password = config.demo_password()
+    files = write_configs(config, password)
     for path in files.values():
-        assert "s3cret-demo" not in path.read_text()
-    assert tomllib.loads(app_server_toml(config))["admin"]["password_hash"].startswith("pbkdf2_sha256$")
+        assert password not in path.read_text()
+    assert tomllib.loads(app_server_toml(config, password))["admin"]["password_hash"].startswith("pbkdf2_sha256$")
+
+
+def test_the_demo_password_is_made_once_and_kept_for_its_owner_only(tmp_path: Path) -> None:
+    config = load_config(None, data_dir=str(tmp_path))
+    first = config.demo_password()
+    assert len(first) >= 12 and config.demo_password() == first
+    assert (tmp_path / "demo-password").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_demo_password_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_DEMO_PASSWORD", "from-the-env")
+    config = load_config(None, data_dir=str(tmp_path), demo_password_env="MY_DEMO_PASSWORD")
+    assert config.demo_password() == "from-the-env"
+    monkeypatch.delenv("MY_DEMO_PASSWORD")
+    with pytest.raises(ValueError, match="MY_DEMO_PASSWORD"):
+        config.demo_password()

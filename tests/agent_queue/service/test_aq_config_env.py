@@ -88,3 +88,18 @@ def test_a_plain_text_password_in_the_file_is_logged(tmp_path: Path, caplog: pyt
         settings = load_settings(path)
     assert settings.users[0].name == "ann"
     assert any("plain-text password" in r.getMessage() and "ann" in r.getMessage() for r in caplog.records)
+
+
+def test_the_phone_table_gives_the_desktop_its_browser_phone(tmp_path: Path) -> None:
+    path = tmp_path / "acd.toml"
+    path.write_text('[phone]\nws_url = "ws://127.0.0.1:8088"\nedge = "127.0.0.1:5062"\n')
+    settings = load_settings(path)
+    assert (settings.phone_ws_url, settings.phone_domain, settings.phone_edge) == (
+        "ws://127.0.0.1:8088", "127.0.0.1", "127.0.0.1:5062")
+
+
+def test_an_unknown_phone_setting_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "acd.toml"
+    path.write_text('[phone]\nwss = "x"\n')
+    with pytest.raises(ValueError, match=r"unknown \[phone\] settings"):
+        load_settings(path)
