@@ -213,6 +213,43 @@ def tone_file(path: Path, hz: float, seconds: float, silence_s: float = 0.0, rat
     return path
 
 
+def test_a_web_caller_speaks_to_the_demo(up: Up, tmp_path: Path) -> None:
+    """The speech defaults (PocketSphinx on the 2.15 workers): the web phone's microphone says
+    "goodbye" (espeak-ng) after the greeting, and the demo takes its leave, shown on the page.
+    ("hours" is heard as "balance" by PocketSphinx here: DEPENDENCIES.md, WebRTC edge.)"""
+    spoken = tmp_path / "hours.speech.wav"
+    subprocess.run(["espeak-ng", "-s", "140", "-w", str(spoken), "goodbye"], check=True)
+    pcm, rate = soundfile.read(spoken, dtype="int16")
+    mic = tmp_path / "hours.wav"
+    silence = np.zeros(rate * 9, dtype="int16")  # the greeting first; after the word, quiet for long
+    soundfile.write(mic, np.concatenate([silence, pcm, silence, silence]), rate)
+
+    async def scenario() -> str:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+            try:
+                page = await browser.new_page()
+                await page.goto(f"{up.app_url}/phone")
+                await page.fill("#number", "1002")
+                await page.click("#call")
+                await page.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
+                said = "() => window.phone.said.filter(s => s.kind === 'ivr').map(s => s.text).join(' ')"
+                try:
+                    await page.wait_for_function(f"({said})().includes('Thank you for calling')", timeout=25000)
+                except Exception:
+                    pass  # the assertion below shows what the page did get
+                text = await page.evaluate(f"({said})()")
+                await page.click("#hangup")
+                return text
+            finally:
+                await browser.close()
+
+    text = asyncio.run(scenario())
+    assert "Thank you for calling" in text, text
+
+
 async def open_all_hours(page: Any, app_url: str, password: str) -> None:
     """What a manager does in the app server's admin: the fund hotline's agents take calls at
     any hour (this test runs whenever CI does)."""
