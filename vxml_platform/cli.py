@@ -29,7 +29,7 @@ def banner(config: PlatformConfig, password: str) -> str:
     return "\n".join([
         "the platform is up:",
         f"  call sip:1000@{config.host}:{config.sip_port}{phone}",
-        f"  numbers: {dids}; any other number: {config.default_app} (SIP phones: UDP)",
+        f"  numbers: {dids}; any other number: {config.default_app} (SIP phones: UDP or TCP)",
         f"  app server  {config.app_url}/   admin {config.app_url}/admin/ (admin / {password})",
         f"  ACD         {config.acd_url}/   agent desktop {config.acd_url}/desktop ({agents} / "
         f"{password}), supervisor {config.acd_url}/supervisor (sue), wallboard "

@@ -6,7 +6,7 @@ reads (written here from ``platform.toml``, into ``run_dir``) and its health che
 2. ``acd``: ``agent-queue`` with a demo team: agents ``ann`` and ``bob``, supervisor ``sue``,
    admin ``admin`` (the demo password), and the queues the sample apps transfer to
    (``queue:funds`` in the fund hotline, ``queue:support``).
-3. ``sip``: ``vxml-browser sip``, a worker pool behind Kamailio on ``sip_port``; each DID of
+3. ``sip``: ``vxml-browser sip``, a worker pool behind Kamailio on ``sip_port`` (UDP and TCP); each DID of
    ``[platform.dids]`` answers its app, any other number the default app.
 4. ``rtp``: rtpengine, userspace forwarding (no kernel module), its control socket on
    ``rtpengine_port``: DTLS-SRTP/ICE on the browser's side, plain RTP on the workers'.
@@ -114,7 +114,7 @@ def acd_toml(config: PlatformConfig, password: str) -> str:
 
 def sip_toml(config: PlatformConfig) -> str:
     sip: dict[str, Any] = {
-        "listen": f"{config.host}:{config.sip_port}", "app": app_entry(config, config.default_app),
+        "listen": f"{config.host}:{config.sip_port}", "tcp": True, "app": app_entry(config, config.default_app),
         "workers": config.workers, "worker_base_port": config.worker_base_port, "rtp_port": config.rtp_port,
         "call_records_url": f"{config.app_url}/calls",
         "fax_store": f"sqlite:///{(config.data_dir / 'app_server' / 'app_server.db').resolve()}",

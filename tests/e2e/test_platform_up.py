@@ -363,6 +363,22 @@ def app_call_record(up: Up, sip_call_id: str) -> dict[str, Any]:
         time.sleep(0.2)
 
 
+def test_a_sip_phone_on_tcp_reaches_the_same_number(up: Up, tmp_path: Path) -> None:
+    """SIP over TCP to the same port: the call is answered, the greeting heard, and the BYE (sent
+    by the caller over TCP, Record-Routed through Kamailio to the UDP worker) ends it cleanly."""
+    heard = str(tmp_path / "heard-tcp.wav")
+    ua = UA(str(tmp_path), {"mode": "call", "transport": "tcp", "user": "tcp-caller", "record": heard,
+                            "dest": f"sip:1000@127.0.0.1:{up.sip_port};transport=tcp",
+                            "steps": [["until_confirmed", 10], ["wait", 4], ["hangup"], ["until_disconnected", 5]]})
+    events = ua.result(60)
+    states = [e["state"] for e in events if e["event"] == "state"]
+    assert "CONFIRMED" in states and states[-1] == "DISCONNECTED", events
+    assert level(heard) > 300, "the TCP caller heard silence"
+    record = app_call_record(up, events[-1]["call_id"])
+    causes = [e["name"] for e in record["events"] if e["kind"] == "platform"]
+    assert causes == ["remote-hangup"], record  # the worker got the caller's BYE
+
+
 def test_status_shows_every_part_healthy(up: Up) -> None:
     out = subprocess.run([sys.executable, "-m", "vxml_platform", "--config", str(up.config), "status"],
                          cwd=ROOT, env=env(), capture_output=True, text=True, timeout=30)

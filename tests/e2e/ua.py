@@ -2,7 +2,7 @@
 
     python tests/e2e/ua.py SCRIPT.json  ->  one JSON object on stdout (the events it saw)
 
-The script: {"port": 5081, "mode": "call" | "answer", ...}
+The script: {"port": 5081, "mode": "call" | "answer", "transport": "udp" | "tcp", ...}
   call:   "dest", "headers", "steps": [["wait", s], ["dtmf", "12#", "rfc2833"|"info"|"info-dtmf"],
           ["hangup"], ["until_disconnected", s], ["until_confirmed", s], ["play", "f.wav"],
           ["until_fax_done", s], ["fax_receive", "in.tif", s], ["hold"], ["unhold"],
@@ -54,7 +54,7 @@ class Call(pj.Call):
         self.state = info.state
         self.code = info.lastStatusCode
         note("state", call=self.name, state=STATES.get(info.state, info.stateText),
-             code=info.lastStatusCode)
+             code=info.lastStatusCode, call_id=info.callIdString)
         if info.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.media = None  # the port is gone: just drop our players and recorders
             self.release()
@@ -268,7 +268,8 @@ def main() -> None:
     t = pj.TransportConfig()
     t.port = SCRIPT["port"]
     t.boundAddress = "127.0.0.1"
-    EP.transportCreate(pj.PJSIP_TRANSPORT_UDP, t)
+    # "transport": "tcp" makes a TCP-only UA (dial "...;transport=tcp")
+    EP.transportCreate(pj.PJSIP_TRANSPORT_TCP if SCRIPT.get("transport") == "tcp" else pj.PJSIP_TRANSPORT_UDP, t)
     EP.libStart()
     EP.audDevManager().setNullDev()
     wanted = SCRIPT.get("codecs", ["PCMU", "PCMA"])

@@ -28,6 +28,8 @@
     media_timeout = 10.0             # s without RTP or RTCP from a bridged transfer's far leg:
                                      # network_disconnect (0: off; keep it above RTCP's 5 s)
     kamailio = "kamailio"            # the Kamailio binary (pool only)
+    tcp = false                      # Kamailio also takes SIP over TCP on listen's port (pool only;
+                                     # a TCP caller's dialog is Record-Routed through Kamailio)
 
     [sip.apps]                       # the app a DID (the To/request-URI user) maps to
     "1000" = "http://127.0.0.1:8090/sales/main.vxml"
@@ -116,6 +118,7 @@ class SipConfig:
     media_cache: str = ""
     pjsua2_path: str = ""
     kamailio: str = "kamailio"
+    tcp: bool = False
     poll_ms: int = 10
     log_level: int = 0
     media_timeout: float = 10.0  # s without RTP from a bridged far leg: network_disconnect (0: off)

@@ -222,6 +222,8 @@ class Pool:
                 "-A", f"LISTEN=udp:{self.config.host}:{self.config.port}",
                 "-A", f'DSLIST="{self.dispatcher_list()}"',
                 "-A", f'MPATH="{find_module_dir()}"']
+        if self.config.tcp:
+            argv += ["-A", f"LISTEN_TCP=tcp:{self.config.host}:{self.config.port}"]
         self.kamailio = await asyncio.create_subprocess_exec(
             *argv, stdout=asyncio.subprocess.DEVNULL,
             stderr=open(os.path.join(self.rundir, "kamailio.log"), "w"))

@@ -29,3 +29,8 @@ def test_fax_tries_default_to_three_two_and_ten_minutes_apart(tmp_path: Path) ->
 def test_impossible_fax_retry_settings_are_refused(tmp_path: Path, sip: str) -> None:
     with pytest.raises(ValueError, match="fax_"):
         load_config(_config(tmp_path, sip))
+
+
+def test_tcp_is_off_unless_asked_for(tmp_path: Path) -> None:
+    assert load_config(_config(tmp_path, "")).tcp is False
+    assert load_config(_config(tmp_path, "tcp = true\n")).tcp is True
