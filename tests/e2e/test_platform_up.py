@@ -157,6 +157,27 @@ def test_up_without_a_terminal_answers_the_fund_hotline_number_with_its_prompts(
     assert level(heard) > 300, "the caller heard silence"
 
 
+SAID = "() => window.phone.said.filter(s => s.kind === 'ivr').map(s => s.text).join(' ')"
+"""What the IVR said so far, as the web phone shows it."""
+
+
+async def chromium(pw: Any, mic: Path) -> Any:
+    """Headless Chromium whose microphone plays ``mic`` (looped) and whose pages may play audio."""
+    return await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+
+
+async def web_call(browser: Any, up: Up, number: str) -> Any:
+    """A web phone page that has called ``number`` and is connected."""
+    page = await browser.new_page()
+    await page.goto(f"{up.app_url}/phone")
+    await page.fill("#number", number)
+    await page.click("#call")
+    await page.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
+    return page
+
+
 def caller_voice(path: Path) -> Path:
     """The web phone's microphone: 8 s of silence, then espeak-ng saying digits (Chromium loops
     the file). Silence first, or the caller's voice barges in on the greeting at once."""
@@ -175,26 +196,19 @@ def test_the_web_phone_calls_the_fund_hotline_over_webrtc_hears_it_and_presses_a
 
     async def scenario() -> tuple[float, str]:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+            browser = await chromium(pw, mic)
             try:
-                page = await browser.new_page()
-                await page.goto(f"{up.app_url}/phone")
-                await page.fill("#number", "1000")
-                await page.click("#call")
-                await page.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
+                page = await web_call(browser, up, "1000")
                 loudest = await page.evaluate("""() => new Promise(done => {
                     let loudest = 0; const t0 = performance.now();
                     const tick = () => { loudest = Math.max(loudest, window.phone.level());
                         if (loudest > 0.02 || performance.now() - t0 > 6000) done(loudest); else setTimeout(tick, 50); };
                     tick(); })""")
-                said = "() => window.phone.said.filter(s => s.kind === 'ivr').map(s => s.text).join(' ')"
-                await page.wait_for_function(f"({said})().length > 0", timeout=10000)
+                await page.wait_for_function(f"({SAID})().length > 0", timeout=10000)
                 up.drain()
                 await page.click("[data-key='1']")
                 funds = await asyncio.to_thread(up.wait_for, "/apps/fund_hotline/funds", 15)
-                await page.wait_for_function(f"({said})().includes('We offer')", timeout=10000)
+                await page.wait_for_function(f"({SAID})().includes('We offer')", timeout=10000)
                 await page.click("#hangup")
                 await page.wait_for_function("window.phone.state() !== 'connected'", timeout=10000)
                 return loudest, funds
@@ -226,21 +240,14 @@ def test_a_web_caller_speaks_to_the_demo(up: Up, tmp_path: Path) -> None:
 
     async def scenario() -> str:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
+            browser = await chromium(pw, mic)
             try:
-                page = await browser.new_page()
-                await page.goto(f"{up.app_url}/phone")
-                await page.fill("#number", "1002")
-                await page.click("#call")
-                await page.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
-                said = "() => window.phone.said.filter(s => s.kind === 'ivr').map(s => s.text).join(' ')"
+                page = await web_call(browser, up, "1002")
                 try:
-                    await page.wait_for_function(f"({said})().includes('Thank you for calling')", timeout=25000)
+                    await page.wait_for_function(f"({SAID})().includes('Thank you for calling')", timeout=25000)
                 except Exception:
                     pass  # the assertion below shows what the page did get
-                text = await page.evaluate(f"({said})()")
+                text = await page.evaluate(f"({SAID})()")
                 await page.click("#hangup")
                 return text
             finally:
@@ -272,11 +279,6 @@ def test_a_web_caller_presses_0_and_an_agent_answers_on_her_desktop_softphone(up
     password = (up.config.parent / "data" / "demo-password").read_text().strip()
     caller_mic = tone_file(tmp_path / "caller.wav", 440, 20, silence_s=6)
     agent_mic = tone_file(tmp_path / "agent.wav", 700, 30)
-
-    def chromium(pw: Any, mic: Path) -> Any:
-        return pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-audio-capture={mic}", "--autoplay-policy=no-user-gesture-required"])
 
     async def strongest(page: Any, phone: str, want: float) -> float:
         """The far end's strongest frequency, polled up to 8 s until it is near ``want``."""
@@ -310,11 +312,7 @@ def test_a_web_caller_presses_0_and_an_agent_answers_on_her_desktop_softphone(up
                 await desk.click("#ready")
                 await desk.wait_for_function("document.getElementById('state').textContent === 'READY'", timeout=5000)
 
-                web = await caller_browser.new_page()
-                await web.goto(f"{up.app_url}/phone")
-                await web.fill("#number", "1000")
-                await web.click("#call")
-                await web.wait_for_function("window.phone.state() === 'connected'", timeout=15000)
+                web = await web_call(caller_browser, up, "1000")
                 await web.click("[data-key='0']")
                 await desk.wait_for_function("document.getElementById('phone-state').textContent === 'incoming'",
                                              timeout=30000)
