@@ -402,7 +402,10 @@ class QueuedCaller:
                     await self.report("key", key)
             await self.check_legs(loop.time())
             if self.bridged is not None:
-                return await self.talk()
+                done = await self.talk()
+                if done is not None:
+                    return done
+                continue  # the agent sent him to a queue: he waits for the next offer
             if self.pending is not None and self.pending.done():
                 task, self.pending = self.pending, None
                 if task.exception() is not None:  # the client dropped the call: no more actions
@@ -457,20 +460,24 @@ class QueuedCaller:
         self.bridged, self.bridged_at = (leg, agent), now
         log.info("call %s bridged to agent %s", call.key, agent)
 
-    async def talk(self) -> Input:
+    async def talk(self) -> Input | None:
         """The caller and the agent are bridged: ``bridge.bridge_until_end`` (the bridged
         transfer's own wait: hang-ups, the transfer's grammars, maxtime, lost RTP), while the
         ACD's actions are still read (``Ended``: a supervisor's forced hang-up ends the agent's
-        leg, which ends the bridge; ``Monitor``: a supervisor joins) and a supervisor's leg is
-        followed (answered: joined by his mode; an intercept makes his leg the bridged one)."""
-        from agent_queue.client import TERMINAL, Monitor
+        leg, which ends the bridge; ``Monitor``: a supervisor joins; the agent's ``transfer`` to
+        a queue ends her leg and returns None: the caller waits in that queue, his data kept,
+        for its next offer; to a URI, a ``Leave``: her leg ends and the caller goes there as
+        ``leave`` sends him) and a supervisor's leg is followed (answered: joined by his mode;
+        an intercept makes his leg the bridged one)."""
+        from agent_queue.client import TERMINAL, Info, Monitor
 
         call = self.call
         assert self.bridged is not None
         loop = asyncio.get_running_loop()
         bridge = self._bridge()
         news: asyncio.Task[bool] | None = None  # the supervisor's leg changed
-        by_acd = False
+        by_acd = requeued = False
+        onward: str | None = None  # the agent transferred the caller there (a Leave)
         try:
             while not bridge.done():
                 waiting: set[asyncio.Task[Any]] = {bridge}
@@ -491,11 +498,17 @@ class QueuedCaller:
                         self.finished = got is not None
                         if got is not None:
                             by_acd = True
+                            onward = getattr(got, "destination", None)  # the agent's transfer
                             log.info("call %s: the ACD ended the call (%s)", call.key, got)
                             self.hang_up_leg(self.bridged[0])
                     else:
                         if isinstance(got, Monitor):
                             take = await self.monitor(got)
+                        elif isinstance(got, Info) and got.kind == "transfer":  # to a queue (CTI.md)
+                            log.info("call %s: the agent transferred the caller to %s", call.key,
+                                     (got.event.get("data") or {}).get("target"))
+                            requeued = True
+                            self.hang_up_leg(self.bridged[0])
                         else:
                             log.debug("call %s: ACD action %s during the bridge", call.key, got)
                         self._next()
@@ -512,12 +525,20 @@ class QueuedCaller:
             self.end_monitoring()
         leg, _ = self.bridged
         duration = loop.time() - self.bridged_at
+        if requeued and not call.hung_up:
+            call.legs.unbridge(call.key)
+            self.hang_up_leg(leg)
+            self.bridged, self.intercepted = None, False
+            return None
         if call.hung_up:
             self.hang_up_leg(leg)
             if not by_acd:
                 await self.report("hangup", by="caller")
             return Hangup()
         call.legs.unbridge(call.key)
+        if onward:
+            self.hang_up_leg(leg)
+            return await self.leave(onward)
         if leg.ended:
             if not by_acd:
                 await self.report("hangup", by="supervisor" if self.intercepted else "agent")

@@ -863,3 +863,39 @@ async def test_the_acd_ring_timer_hangs_the_ringing_customer_up(tmp_path: Path) 
         w.engine.leg(customer, ("early", None))
         await until(lambda: w.engine.hung_up(customer))
         assert await _state(service, "WAITING")
+
+
+async def test_an_agent_transfer_to_a_queue_rings_the_next_agent_for_the_same_caller(
+        acd: Acd, caller: Caller) -> None:
+    """CTI.md: ``transfer`` to ``queue:NAME`` is not the end: ann's leg ends, the caller waits
+    with his data, and bob is rung and bridged to him."""
+    ann = await _talking(acd, caller)
+    await acd.sign_in(ready=True, agent="bob")
+    await acd.post(f"/api/calls/{CID}/transfer", {"target": "queue:sales"})
+    await until(lambda: any(name == "hangup" and args[0] == ann for name, args in caller.engine.commands))
+    bob = await until(lambda: caller.engine.dialled[-1][0] if caller.engine.dialled[-1][0] != ann else None)
+    assert caller.engine.dialled[-1][2] == {"User-to-User": "account=7"}  # the call's data goes along
+    caller.engine.answer_leg(bob)
+    await until(lambda: ("bridge", (1, bob)) in caller.engine.commands)
+
+    async def bobs() -> bool:
+        call = await acd.call()
+        return call is not None and call["state"] == "CONNECTED" and call["agent"] == "bob"
+
+    assert await until(bobs)
+    assert not caller.task.done()  # type: ignore[union-attr]
+
+
+async def test_an_agent_transfer_to_a_number_sends_the_caller_there(acd: Acd, caller: Caller) -> None:
+    """The agent's ``transfer`` to a URI (a ``Leave``): her leg ends and the caller is bridged to
+    the target, as the <transfer> would have taken him (not dropped back to the document)."""
+    ann = await _talking(acd, caller)
+    await acd.post(f"/api/calls/{CID}/transfer", {"target": "sip:help@127.0.0.1:5999"})
+    await until(lambda: caller.engine.dialled[-1][1] == "sip:help@127.0.0.1:5999")
+    assert any(name == "hangup" and args[0] == ann for name, args in caller.engine.commands)
+    help_desk = caller.engine.dialled[-1][0]
+    caller.engine.answer_leg(help_desk)
+    await until(lambda: ("bridge", (1, help_desk)) in caller.engine.commands)
+    caller.engine.leg(help_desk, ("disconnected", (200, "BYE")))
+    done = await caller.result()
+    assert isinstance(done, TransferDone) and done.outcome == "far_end_disconnect", done
