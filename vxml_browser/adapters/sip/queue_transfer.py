@@ -98,6 +98,9 @@ MONITOR_RING_TIMEOUT_S = 30.0  # [acd] monitor_ring_timeout's default
 RETRY_FIRST_S, RETRY_MAX_S = 0.1, 2.0  # the backoff of reports kept while the ACD is away
 
 
+HOLD_MUSIC_REPEAT = 720.0
+"""A held caller's music loops this many times its length (an hour for a 5 s clip)."""
+
 async def cancel_for_sure(task: asyncio.Task[Any]) -> None:
     """Cancel ``task`` and wait until it is done, cancelling again while a cancel is lost
     (``asyncio.wait_for`` on Python 3.11 swallows one that lands as its inner wait completes)."""
@@ -296,6 +299,7 @@ class QueuedCaller:
         self.intercepted = False  # the supervisor took the caller: he is the bridged party
         self.music: Clip | None = None
         self.music_token: int | None = None
+        self.held = False  # the agent has the caller on hold (``hold``)
         self.pending: asyncio.Task[Any] | None = None
         self.finished = False  # the ACD's last action (Leave/Ended) was taken
         from agent_queue.client import parse_queue_dest
@@ -504,6 +508,8 @@ class QueuedCaller:
                     else:
                         if isinstance(got, Monitor):
                             take = await self.monitor(got)
+                        elif isinstance(got, Info) and got.kind in ("hold", "unhold"):
+                            await self.hold(got.kind == "hold")
                         elif isinstance(got, Info) and got.kind == "transfer":  # to a queue (CTI.md)
                             log.info("call %s: the agent transferred the caller to %s", call.key,
                                      (got.event.get("data") or {}).get("target"))
@@ -523,6 +529,8 @@ class QueuedCaller:
                 if task is not None:
                     await cancel_for_sure(task)
             self.end_monitoring()
+            self.held = False
+            self.stop_music()
         leg, _ = self.bridged
         duration = loop.time() - self.bridged_at
         if requeued and not call.hung_up:
@@ -548,6 +556,25 @@ class QueuedCaller:
         if isinstance(ended, TransferDone):
             return self.outcome(ended.outcome or "near_end_disconnect", duration, ended)
         return self.outcome(ended, duration)
+
+    async def hold(self, on: bool) -> None:
+        """The agent's hold and retrieve (the ACD's ``hold``/``unhold``, CTI.md): held, the
+        caller is taken out of the bridge and hears the queue's music (the agent hears nothing);
+        retrieved, the music stops and the two are bridged again. The ACD counts the hold time."""
+        call = self.call
+        assert self.bridged is not None
+        if on and not self.held:
+            self.held = True
+            call.legs.unbridge(call.key)
+            if self.music is not None:
+                self.music_token = call.play_clip(self.music, bargein=True, repeat=HOLD_MUSIC_REPEAT)
+        elif not on and self.held:
+            self.held = False
+            self.stop_music()
+            try:
+                await call.legs.bridge(call.key, self.bridged[0].key)
+            except KeyError:  # her leg ended meanwhile: the bridge's wait sees it
+                pass
 
     def _bridge(self) -> asyncio.Task[str | TransferDone]:
         """Wait out the bridge with the bridged leg (``bridge.bridge_until_end``)."""

@@ -899,3 +899,21 @@ async def test_an_agent_transfer_to_a_number_sends_the_caller_there(acd: Acd, ca
     caller.engine.leg(help_desk, ("disconnected", (200, "BYE")))
     done = await caller.result()
     assert isinstance(done, TransferDone) and done.outcome == "far_end_disconnect", done
+
+
+async def test_hold_gives_the_caller_music_and_retrieve_bridges_him_back(acd: Acd, caller: Caller) -> None:
+    """The agent's hold (the ACD's ``hold``): the caller leaves the bridge and hears the queue's
+    music on his leg; retrieve stops it and bridges the two again; the ACD counts the hold."""
+    ann = await _talking(acd, caller)
+    commands = caller.engine.commands
+    await acd.post(f"/api/calls/{CID}/hold", {})
+    await until(lambda: ("unbridge", (1,)) in commands)
+    music = await until(lambda: next((args for name, args in commands[commands.index(("unbridge", (1,))):]
+                                      if name == "play" and args[0] == 1), None))
+    assert music[2] > 60  # the music loops for the hold, not once
+    assert await until(lambda: _state(acd, "HELD"))
+    await acd.post(f"/api/calls/{CID}/unhold", {})
+    await until(lambda: commands.count(("bridge", (1, ann))) == 2)
+    assert ("stop_token", (1, music[4])) in commands
+    assert await until(lambda: _state(acd, "CONNECTED"))
+    assert not caller.task.done()  # type: ignore[union-attr]
