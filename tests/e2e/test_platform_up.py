@@ -36,7 +36,7 @@ from app_server.calls import call_id_for
 from vxml_browser.adapters.media import read_wav
 
 from .audio_check import envelope
-from .conftest import ROOT, UA, env, free_port, needs_espeak, needs_pjsua2, rtp_base
+from .conftest import ROOT, UA, env, free_port, needs_espeak, needs_pjsua2, rtp_base, wait_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -353,12 +353,11 @@ def app_call_record(up: Up, sip_call_id: str) -> dict[str, Any]:
     once the worker has posted its end."""
     request = urllib.request.Request(f"{up.app_url}/calls/{call_id_for(sip_call_id)}",
                                      headers={"Authorization": f"Bearer {up.status()['call_records_token']}"})
-    deadline = time.monotonic() + 15
-    while True:
-        record = json.loads(urllib.request.urlopen(request).read())
-        if record.get("end_reason") or time.monotonic() > deadline:
-            return record
-        time.sleep(0.2)
+    def read() -> dict[str, Any]:
+        return json.loads(urllib.request.urlopen(request).read())
+
+    wait_for(lambda: read().get("end_reason"), 15, every=0.2)
+    return read()
 
 
 def test_a_sip_phone_on_tcp_reaches_the_same_number(up: Up, tmp_path: Path) -> None:
@@ -403,9 +402,8 @@ def test_a_killed_worker_is_restarted_while_the_call_on_the_other_goes_on(up: Up
                                 "record": str(tmp_path / f"heard-{i}.wav"),
                                 "steps": [["until_confirmed", 10], ["touch", str(tmp_path / f"up-{i}")],
                                           ["wait", 10], ["hangup"]]}) for i in range(2)]
-    deadline = time.monotonic() + 20  # both answered (Kamailio spreads them round robin, one per worker)
-    while not all((tmp_path / f"up-{i}").exists() for i in range(2)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # both answered (Kamailio spreads them round robin, one per worker)
+    assert wait_for(lambda: all((tmp_path / f"up-{i}").exists() for i in range(2)), 20)
     os.kill(workers[0], signal.SIGKILL)
     died = json.loads(up.wait_for('"event": "worker-died"', 10).split("| ", 1)[1])
     assert died["worker"] == 0 and died["calls"] == 1, died
