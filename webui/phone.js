@@ -21,7 +21,6 @@ phone.addEventListener("state", (e) => {
   $("state").textContent = e.detail.state + (e.detail.cause ? ` (${e.detail.cause})` : "");
   $("call").disabled = e.detail.state !== "idle" && e.detail.state !== "ended";
   $("hangup").disabled = !$("call").disabled;
-  if (e.detail.state === "ended") phone.state = "idle";
 });
 phone.addEventListener("remote", (e) => { $("remote").srcObject = e.detail; });
 phone.addEventListener("info", (e) => {

@@ -2,7 +2,7 @@
 // WebSocket (RFC 7118) to the platform's WebRTC edge (Kamailio + rtpengine), audio as DTLS-SRTP.
 // Used by the web phone (/phone) and the agent desktop (registered, so the ACD's offers ring it).
 // States: idle, registered, calling, ringing (ours, outbound), incoming (theirs: answer() or
-// hangup()), connected, ended. Events: "state" (detail: {state, cause}), "remote" (the far end's
+// hangup()), connected, ended (then at once idle or registered again). Events: "state" (detail: {state, cause}), "remote" (the far end's
 // MediaStream), "info" (an in-dialog INFO from the far end: {contentType, body}).
 import JsSIP from "./vendor/jssip.js";
 
@@ -120,5 +120,6 @@ export class Softphone extends EventTarget {
     this.analyser = null;
     this.#set("ended", { cause });
     if (this.ua.isRegistered()) this.#set("registered");
+    else this.state = "idle";  // ready for the next call; the page keeps showing how this one ended
   }
 }
